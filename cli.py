@@ -1,0 +1,112 @@
+"""The course kit's command line: release handouts, grade submissions, validate the course.
+
+Thin by design: each command parses its options, calls the engine in `gradekit`, prints.
+User errors print as one line naming the file and the fix; --debug shows the traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+from typing import Callable
+
+import click
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from gradekit.errors import KitError  # noqa: E402
+
+COURSE_OPTION = click.option("--course", "course_file", default="course.yaml", show_default=True,
+                             type=click.Path(dir_okay=False, path_type=Path), help="The course description.")
+
+
+def user_errors(command: Callable) -> Callable:
+    """Turn KitError into a one-line message (and exit 2) unless --debug was given."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except KitError as exc:
+            if click.get_current_context().find_root().params.get("debug"):
+                raise
+            raise click.ClickException(str(exc)) from None
+
+    return wrapper
+
+
+def _course(course_file: Path):
+    from gradekit.course import load_course
+    from gradekit.paths import KitPaths
+
+    paths = KitPaths.find(course_file)
+    return paths, load_course(course_file)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
+def cli(debug: bool) -> None:
+    """Autograded exercises for 'Learn Deep Learning with NumPy' (Part 4.2: conv2d, and the library).
+
+    \b
+    Students:     release a handout, fill it in, then `check` and `package` it.
+    Instructors:  `grade` a submission (folder, .zip or notebooks); `validate` the course.
+    """
+
+
+@cli.command()
+@COURSE_OPTION
+@user_errors
+def release(course_file: Path) -> None:
+    """Regenerate exercises/ (the student handout) from reference/."""
+    from gradekit.release import release_handout
+
+    paths, course = _course(course_file)
+    written = release_handout(paths.root, course)
+    click.echo(f"Released {len(written)} files to {paths.exercises}")
+
+
+@cli.command()
+@click.argument("submission", type=click.Path(path_type=Path))
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=Path("graded"),
+              show_default=True, help="Folder for results.json, feedback.md and figures/.")
+@click.option("-a", "--assignment", default=None, help="Assignment from course.yaml (default: its default_assignment).")
+@click.option("--seed", type=int, default=None, help="Reproduce a run: the seed recorded in results.json.")
+@COURSE_OPTION
+@user_errors
+def grade(submission: Path, out: Path, assignment: str | None, seed: int | None, course_file: Path) -> None:
+    """Grade SUBMISSION (a folder, a .zip or notebooks) and write results to --out."""
+    from gradekit.grading.feedback import summary_table
+    from gradekit.grading.run import grade as grade_one
+
+    paths, course = _course(course_file)
+    results = grade_one(submission, out, paths=paths, course=course, assignment=assignment, seed=seed)
+    click.echo(summary_table(results))
+    click.echo(f"\nResults: {out / 'results.json'}   Feedback: {out / 'feedback.md'}   "
+               f"({results.execution_time:.2f} s, seed {results.extra_data['seed']}, "
+               f"isolation {results.extra_data['isolation']})")
+    if results.output:
+        click.echo(results.output)
+
+
+@cli.command()
+@click.option("--course-only", is_flag=True, help="Only check that course.yaml is well formed.")
+@COURSE_OPTION
+@user_errors
+def validate(course_only: bool, course_file: Path) -> None:
+    """Check course.yaml; then prove the graders: reference full marks, stubs zero, every mutant caught."""
+    paths, course = _course(course_file)
+    total = sum(a.max_score for a in course.assignments.values())
+    click.echo(f"{course_file}: OK ({len(course.assignments)} assignments, {total:g} points)")
+    if course_only:
+        return
+    from gradekit.validate import validate_graders
+
+    failures = validate_graders(paths, course, echo=click.echo)
+    if failures:
+        raise click.ClickException(f"{len(failures)} grader check(s) failed: " + "; ".join(failures))
+
+
+if __name__ == "__main__":
+    cli()

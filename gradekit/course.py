@@ -1,0 +1,210 @@
+"""The course model: course.yaml parsed, validated and explained.
+
+Errors name the key, the line and the fix; unknown keys get a close-match suggestion.
+"""
+
+from __future__ import annotations
+
+import difflib
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from gradekit.errors import KitError
+
+Convention = Literal["convolution", "cross-correlation", "either"]
+Visibility = Literal["visible", "hidden", "after_due_date", "after_published"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Limits(Strict):
+    """Per-call and per-worker limits for student code."""
+
+    call_timeout_s: float = Field(10.0, gt=0, le=600)
+    memory_mb: int = Field(1024, ge=256, le=16384)
+    cpu_s: int = Field(120, ge=1, le=3600)
+    file_size_mb: int = Field(16, ge=1, le=1024)
+    processes: int = Field(64, ge=1, le=4096)
+    output_kb: int = Field(64, ge=1, le=10240)
+
+
+class LatePolicy(Strict):
+    """Penalty as a fraction of the maximum score per started day late."""
+
+    grace_minutes: int = Field(0, ge=0)
+    penalty_per_day: float = Field(0.1, ge=0, le=1)
+    max_days_late: int = Field(7, ge=0)
+
+
+class Part(Strict):
+    """One graded function or exercise; its graders' names start with `<part>:`."""
+
+    points: float = Field(gt=0)
+    module: str = "neural_network"
+    visibility: Visibility = "visible"
+    public: bool = False
+
+
+class Assignment(Strict):
+    title: str
+    due: datetime | None = None
+    files: list[str] = ["neural_network.py"]
+    provided: list[str] = []
+    parts: dict[str, Part]
+    limits: Limits | None = None
+    late_policy: LatePolicy | None = None
+    conv2d_convention: Convention | None = None
+
+    @field_validator("parts")
+    @classmethod
+    def _some_parts(cls, parts: dict[str, Part]) -> dict[str, Part]:
+        if not parts:
+            raise ValueError("an assignment needs at least one part")
+        return parts
+
+    @property
+    def max_score(self) -> float:
+        return sum(p.points for p in self.parts.values())
+
+    @property
+    def modules(self) -> list[str]:
+        return sorted({p.module for p in self.parts.values()})
+
+
+class Course(Strict):
+    course: str
+    version: str
+    default_assignment: str
+    conv2d_convention: Convention = "convolution"
+    limits: Limits = Limits()
+    late_policy: LatePolicy = LatePolicy()
+    assignments: dict[str, Assignment]
+
+    @model_validator(mode="after")
+    def _default_exists(self) -> "Course":
+        if self.default_assignment not in self.assignments:
+            raise ValueError(
+                f"default_assignment '{self.default_assignment}' is not one of the assignments "
+                f"({', '.join(self.assignments)})"
+            )
+        return self
+
+    def assignment(self, name: str | None) -> Assignment:
+        """The named assignment (the default one when name is None)."""
+        key = name or self.default_assignment
+        if key not in self.assignments:
+            raise KitError(
+                f"no assignment '{key}' in course.yaml",
+                fix=f"use one of: {', '.join(self.assignments)}",
+            )
+        return self.assignments[key]
+
+    def limits_for(self, assignment: Assignment) -> Limits:
+        return assignment.limits or self.limits
+
+    def late_policy_for(self, assignment: Assignment) -> LatePolicy:
+        return assignment.late_policy or self.late_policy
+
+    def convention_for(self, assignment: Assignment) -> Convention:
+        return assignment.conv2d_convention or self.conv2d_convention
+
+    def part_owner(self, part: str) -> str | None:
+        """The assignment that grades `part`, or None."""
+        return next((k for k, a in self.assignments.items() if part in a.parts), None)
+
+
+def load_course(path: Path) -> Course:
+    """Read and validate course.yaml, or raise one KitError naming key, line and fix."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise KitError("course file not found", path=path, fix="run from the kit's folder or pass --course PATH") from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f"line {mark.line + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise KitError(f"{line}not valid YAML ({problem})", path=path, fix="check the indentation and quoting there") from None
+    if not isinstance(data, dict):
+        raise KitError("the course must be a mapping of keys (course, version, assignments, ...)", path=path,
+                       fix="start from the course.yaml shipped with the kit")
+    try:
+        return Course.model_validate(data)
+    except ValidationError as exc:
+        raise _explain(exc, node, path) from None
+
+
+def _explain(exc: ValidationError, root: yaml.Node | None, path: Path) -> KitError:
+    """Turn the first pydantic error into a message with the key, its line and a fix."""
+    err = exc.errors()[0]
+    loc = [str(p) for p in err["loc"]]
+    key = ".".join(loc) or "(top level)"
+    line = _line_of(root, loc)
+    where = f"line {line}: " if line else ""
+    if err["type"] == "extra_forbidden":
+        known = _known_keys(loc[:-1])
+        close = difflib.get_close_matches(loc[-1], known, n=1)
+        fix = f"did you mean '{close[0]}'?" if close else f"allowed keys here: {', '.join(known)}"
+        return KitError(f"{where}unknown key '{key}'", path=path, fix=fix)
+    if err["type"] == "missing":
+        return KitError(f"{where}missing key '{key}'", path=path, fix=f"add '{loc[-1]}:' there")
+    msg = err["msg"].removeprefix("Value error, ")
+    return KitError(f"{where}bad value for '{key}': {msg}", path=path, fix=_fix_for(err))
+
+
+def _fix_for(err: dict) -> str:
+    ctx = err.get("ctx") or {}
+    if "expected" in ctx:
+        return f"use {ctx['expected']}"
+    if err["type"].startswith(("greater", "less")):
+        return "choose a value within the range above"
+    if err["type"].startswith("datetime"):
+        return "write the date as 2026-12-14T23:59:00+00:00"
+    return "see the course.yaml shipped with the kit for a working example"
+
+
+def _known_keys(parent: list[str]) -> list[str]:
+    """The allowed keys of the model found at `parent` in the course tree."""
+    model: type[BaseModel] = Course
+    for part in parent:
+        field = model.model_fields.get(part)
+        if field is None:  # a dict key such as an assignment or part name
+            continue
+        model = _model_in(field.annotation) or model
+    return list(model.model_fields)
+
+
+def _model_in(annotation: object) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _model_in(arg)
+        if found:
+            return found
+    return None
+
+
+def _line_of(node: yaml.Node | None, loc: list[str]) -> int | None:
+    """1-based line of the deepest node of `loc` present in the YAML tree."""
+    line = node.start_mark.line + 1 if node is not None else None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            match = next(((k, v) for k, v in node.value if k.value == part), None)
+            if match is None:
+                return line
+            line, node = match[0].start_mark.line + 1, match[1]
+        elif isinstance(node, yaml.SequenceNode) and part.isdigit() and int(part) < len(node.value):
+            node = node.value[int(part)]
+            line = node.start_mark.line + 1
+        else:
+            return line
+    return line

@@ -1,0 +1,144 @@
+"""Comparisons for graders: explain a difference, and name the mistake when it is a known one.
+
+Student values arrive as plain data (see the wire format) and are rebuilt here as plain
+float64 arrays before any comparison, so no object of the student's takes part in it.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable
+
+import numpy as np
+
+NOTES: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("notes", default=None)
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A known wrong answer: `compute()` gives what the mistake outputs; `hint` names it."""
+
+    hint: str
+    compute: Callable[[], Any]
+    accepted: bool = False  # the course accepts this variant (e.g. cross-correlation for conv2d)
+
+
+class Mismatch(AssertionError):
+    """A failed check: `public` is shown to the student, `detail` only to the instructor."""
+
+    def __init__(self, public: str, hint: str | None = None, detail: str = ""):
+        self.public, self.hint, self.detail = public, hint, detail
+        super().__init__(public + (f" Hint: {hint}" if hint else ""))
+
+
+def note(text: str) -> None:
+    """Record a remark for the current test's feedback (e.g. an accepted variant)."""
+    notes = NOTES.get()
+    if notes is not None:
+        notes.append(text)
+
+
+def assert_matches(actual: Any, expected: Any, *, what: str = "the result", rtol: float = 1e-6,
+                   atol: float = 1e-8, mistakes: Iterable[Mistake] = ()) -> None:
+    """Fail with an explanation unless `actual` equals `expected` (recursively, to tolerance)."""
+    problem = difference(actual, expected, what, rtol, atol)
+    if problem is None:
+        return
+    for mistake in mistakes:
+        try:
+            wrong = mistake.compute()
+        except Exception:  # noqa: BLE001 - a mistake that cannot be computed here does not apply
+            continue
+        if difference(actual, wrong, what, rtol, atol) is None:
+            if mistake.accepted:
+                note(f"Accepted: {mistake.hint}")
+                return
+            raise Mismatch(problem, mistake.hint, _detail(actual, expected))
+    raise Mismatch(problem, None, _detail(actual, expected))
+
+
+def difference(actual: Any, expected: Any, what: str, rtol: float, atol: float) -> str | None:
+    """A sentence describing how `actual` differs from `expected`, or None if they match."""
+    if isinstance(expected, (tuple, list)):
+        return _sequence_difference(actual, expected, what, rtol, atol)
+    if isinstance(expected, dict):
+        return _dict_difference(actual, expected, what, rtol, atol)
+    return _array_difference(actual, expected, what, rtol, atol)
+
+
+def _sequence_difference(actual: Any, expected: Any, what: str, rtol: float, atol: float) -> str | None:
+    if not isinstance(actual, (tuple, list)):
+        return f"{what} should be a tuple of {len(expected)} values, but is {describe(actual)}."
+    if len(actual) != len(expected):
+        return f"{what} should have {len(expected)} values, but has {len(actual)}."
+    for i, (a, e) in enumerate(zip(actual, expected)):
+        problem = difference(a, e, f"{what}[{i}]", rtol, atol)
+        if problem:
+            return problem
+    return None
+
+
+def _dict_difference(actual: Any, expected: dict, what: str, rtol: float, atol: float) -> str | None:
+    if not isinstance(actual, dict):
+        return f"{what} should be a dict with keys {sorted(expected)}, but is {describe(actual)}."
+    if set(actual) != set(expected):
+        return f"{what} should have keys {sorted(expected)}, but has {sorted(actual)}."
+    for key in expected:
+        problem = difference(actual[key], expected[key], f"{what}['{key}']", rtol, atol)
+        if problem:
+            return problem
+    return None
+
+
+def as_plain(value: Any) -> np.ndarray | None:
+    """A plain float64 array rebuilt from numbers, or None if `value` is not numeric data."""
+    if isinstance(value, (bool, int, float, np.number, np.bool_)):
+        return np.array(float(value))
+    if isinstance(value, np.ndarray) and type(value) is np.ndarray and value.dtype.kind in "biuf":
+        return np.array(value, dtype=np.float64, copy=True)
+    return None
+
+
+def describe(value: Any) -> str:
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape} and dtype {value.dtype}"
+    if value is None:
+        return "None (did you forget to return?)"
+    return f"a {type(value).__name__}"
+
+
+def _array_difference(actual: Any, expected: Any, what: str, rtol: float, atol: float) -> str | None:
+    a, e = as_plain(actual), as_plain(expected)
+    if a is None:
+        return f"{what} should be {describe(np.asarray(expected))}, but is {describe(actual)}."
+    assert e is not None, "graders compare with numeric expectations"
+    if a.shape != e.shape:
+        return f"{what} has shape {a.shape}, expected {e.shape}."
+    close = np.isclose(a, e, rtol=rtol, atol=atol, equal_nan=True)
+    if close.all():
+        return None
+    bad = np.argwhere(~close)
+    first = tuple(int(i) for i in bad[0])
+    where = f" at index {list(first)}" if first else ""
+    errors = np.abs(a - e)
+    largest = np.nanmax(errors) if np.isfinite(errors).any() else float("inf")
+    nonfinite = "" if np.isfinite(a).all() else f" It contains {int((~np.isfinite(a)).sum())} nan/inf values."
+    return (f"{what} differs in {len(bad)} of {a.size} entries: first{where} got {_num(a[first])}, "
+            f"expected {_num(e[first])}; largest error {_num(largest)}.{nonfinite}")
+
+
+def _num(x: Any) -> str:
+    return f"{float(x):.6g}"
+
+
+def _detail(actual: Any, expected: Any) -> str:
+    with np.printoptions(precision=5, threshold=60, edgeitems=3):
+        return f"got:\n{actual!r}\nexpected:\n{expected!r}"
+
+
+def assert_unchanged(before: Any, after: Any, *, what: str, hint: str) -> None:
+    """Fail when an argument was modified by the call (compared exactly)."""
+    problem = difference(after, before, what, 0.0, 0.0)
+    if problem is not None:
+        raise Mismatch(f"{what} was modified by the call: {problem}", hint)

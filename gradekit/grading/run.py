@@ -1,0 +1,116 @@
+"""Grading one submission: prepare it, start its worker, run the graders, write the results."""
+
+from __future__ import annotations
+
+import platform
+import secrets
+import tempfile
+import time
+from collections import Counter
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import scipy
+
+import gradekit
+from gradekit.course import Assignment, Course
+from gradekit.errors import KitError
+from gradekit.grading.plugin import GradingPlugin, Outcome, load_reference, run_graders
+from gradekit.paths import KitPaths, RunPaths
+from gradekit.results import Results, TestResult, save_results, write_atomic
+from gradekit.sandbox.worker import Worker
+from gradekit.submission import Submission, prepare
+
+
+def grade(source: Path, out: Path, *, paths: KitPaths, course: Course, assignment: str | None = None,
+          seed: int | None = None, force_layer: str | None = None) -> Results:
+    """Grade `source` for one assignment and write results.json, feedback and figures to `out`."""
+    from gradekit.grading.feedback import write_feedback
+
+    start = time.perf_counter()
+    chosen = course.assignment(assignment)
+    seed = seed if seed is not None else secrets.randbelow(2**31)
+    with tempfile.TemporaryDirectory(prefix="gradekit-") as tmp:
+        submission = prepare(source, Path(tmp) / "submission", paths.support_files(course))
+        with Worker(submission.folder, chosen.modules, course.limits_for(chosen), force_layer=force_layer) as worker:
+            reference = load_reference(paths.reference, chosen.modules)
+            plugin = GradingPlugin(course, chosen, worker, reference, seed)
+            code = run_graders(paths.graders, plugin)
+            if code not in (0, 1):
+                raise KitError(f"the graders did not run (pytest exit {code}): {_tail(plugin.pytest_output)}",
+                               path=paths.graders, fix="run `python cli.py validate` and fix the grader named")
+            layer, notes, restarts = worker.layer, worker.notes, worker.restarts
+    run = RunPaths(Path(out))
+    results = assemble(plugin.outcomes, course, chosen, submission, plugin.import_errors)
+    results.execution_time = round(time.perf_counter() - start, 3)
+    results.extra_data.update(_provenance(course, assignment or course.default_assignment, seed, layer, notes,
+                                          restarts))
+    save_results(results, run.results)
+    for name, fig in plugin.figures.items():
+        if fig.png.startswith(b"\x89PNG\r\n\x1a\n"):
+            write_atomic(run.figures / f"{name}.png", fig.png)
+    write_feedback(results, run)
+    return results
+
+
+def _tail(text: str) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return " / ".join(lines[-3:])[:600]
+
+
+def assemble(outcomes: list[Outcome], course: Course, assignment: Assignment, submission: Submission,
+             import_errors: dict) -> Results:
+    """Attach points to outcomes: each part's points are shared equally by its tests."""
+    per_part = Counter(o.part for o in outcomes)
+    tests = [_test_result(o, assignment, per_part[o.part]) for o in outcomes]
+    for part, spec in assignment.parts.items():
+        if part not in per_part:
+            tests.append(TestResult(name=f"{part}: graded", score=0, max_score=spec.points, status="failed",
+                                    output="No grader checks this part yet; your instructor has been told.",
+                                    tags=[part], extra_data={"instructor": "no grader test names this part"}))
+    score = round(sum(t.score for t in tests), 4)
+    return Results(score=score, max_score=assignment.max_score, execution_time=0.0,
+                   output=_summary(import_errors), tests=tests,
+                   extra_data={"submission_sha256": submission.digest, "submission": submission.source.name})
+
+
+def _test_result(outcome: Outcome, assignment: Assignment, count: int) -> TestResult:
+    part = assignment.parts[outcome.part]
+    most = part.points / count
+    text = outcome.message
+    if outcome.hint:
+        text += f"\nHint: {outcome.hint}"
+    if outcome.notes:
+        text += ("\n" if text else "") + "\n".join(outcome.notes)
+    return TestResult(
+        name=outcome.name, score=most if outcome.passed else 0.0, max_score=most,
+        status="passed" if outcome.passed else "failed", output=text.strip(), visibility=part.visibility,
+        tags=[outcome.part, "not-started" if outcome.not_started else "started"],
+        extra_data={"instructor": outcome.detail.strip(), "hint": outcome.hint, "seconds": round(outcome.duration, 3)},
+    )
+
+
+def _summary(import_errors: dict) -> str:
+    lines = []
+    for module, err in sorted(import_errors.items()):
+        where = f", line {err['line']}" if err.get("line") else ""
+        lines.append(f"{module}.py did not import: {err.get('type')}{where}: {err.get('message')}. "
+                     "The functions that could still be loaded were graded.")
+    return "\n".join(lines)
+
+
+def _provenance(course: Course, assignment: str, seed: int, layer: str, notes: list[str], restarts: int) -> dict:
+    return {
+        "seed": seed,
+        "assignment": assignment,
+        "kit_version": gradekit.__version__,
+        "course_version": course.version,
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+        "python": platform.python_version(),
+        "isolation": layer,
+        "isolation_notes": notes,
+        "worker_restarts": restarts,
+        "graded_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }

@@ -1,0 +1,207 @@
+"""How a worker is contained: Linux namespaces (bubblewrap), a pids cgroup, and rlimits.
+
+`plan()` picks the strongest layer this machine offers and says which, so results can record
+it; rlimits, a scrubbed environment, timeouts and data-only replies are the portable core.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import sysconfig
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gradekit.course import Limits
+
+RUNNER = Path(__file__).with_name("runner")
+SANDBOX_UID = 65534
+BASE_BINDS = ("/usr", "/bin", "/lib", "/lib64", "/lib32", "/sbin", "/etc/alternatives", "/etc/ld.so.cache")
+
+
+@dataclass
+class Plan:
+    """The command that starts one worker, its environment and its limits."""
+
+    argv: list[str]
+    env: dict[str, str]
+    cwd: str
+    root: str  # where the worker sees the submission
+    layer: str
+    limits: Limits
+    cgroup: Path | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def preexec(self) -> None:
+        """Runs in the child before exec: new session, rlimits, join the cgroup."""
+        os.setsid()
+        mb = 1024 * 1024
+        for res, value in (
+            (resource.RLIMIT_AS, self.limits.memory_mb * mb),
+            (resource.RLIMIT_CPU, self.limits.cpu_s),
+            (resource.RLIMIT_FSIZE, self.limits.file_size_mb * mb),
+            (resource.RLIMIT_CORE, 0),
+        ):
+            resource.setrlimit(res, (value, value))
+        if os.getuid() != 0:
+            extra = self.limits.processes + _processes_of(os.getuid())
+            resource.setrlimit(resource.RLIMIT_NPROC, (extra, extra))
+        if self.cgroup is not None:
+            (self.cgroup / "cgroup.procs").write_text(str(os.getpid()))
+
+
+@functools.cache
+def bwrap_works() -> bool:
+    """True when bubblewrap can create the namespaces here (not everywhere: Ubuntu gates them)."""
+    exe = shutil.which("bwrap")
+    if exe is None:
+        return False
+    probe = [exe, "--unshare-all", "--die-with-parent", *_ro_binds(), "--uid", str(SANDBOX_UID), "true"]
+    try:
+        return subprocess.run(probe, env={}, capture_output=True, timeout=10).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+@functools.cache
+def pids_cgroup_root() -> Path | None:
+    """A writable pids cgroup (v1 or v2) to bound and reap every process of a worker."""
+    for root in (Path("/sys/fs/cgroup/pids"), Path("/sys/fs/cgroup")):
+        if root == Path("/sys/fs/cgroup") and "pids" not in _read(root / "cgroup.controllers"):
+            continue
+        base = root / "gradekit"
+        try:
+            base.mkdir(exist_ok=True)
+            return base if os.access(base, os.W_OK) else None
+        except OSError:
+            continue
+    return None
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError:
+        return ""
+
+
+def _processes_of(uid: int) -> int:
+    count = 0
+    for entry in Path("/proc").iterdir():
+        try:
+            count += entry.name.isdigit() and entry.stat().st_uid == uid
+        except OSError:
+            continue
+    return count
+
+
+def python_dirs() -> list[str]:
+    """The folders the runtime needs: the Python prefix and where numpy & co. are installed."""
+    paths = {sys.base_prefix, sys.prefix, sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
+    paths |= {str(Path(m.__file__).parents[1]) for m in _runtime_modules()}
+    ordered = sorted(paths, key=len)
+    return [p for i, p in enumerate(ordered) if not any(p.startswith(q.rstrip("/") + "/") for q in ordered[:i])]
+
+
+def _runtime_modules() -> list:
+    import matplotlib
+    import numpy
+    import scipy
+
+    return [numpy, scipy, matplotlib]
+
+
+def _ro_binds() -> list[str]:
+    args: list[str] = []
+    for path in BASE_BINDS:
+        if os.path.exists(path):
+            args += ["--ro-bind", path, path]
+    return args
+
+
+def worker_env(tmp: str) -> dict[str, str]:
+    """The whole environment student code sees: nothing of the grader's."""
+    return {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": tmp,
+        "TMPDIR": tmp,
+        "LANG": "C.UTF-8",
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "MPLBACKEND": "Agg",
+        "MPLCONFIGDIR": f"{tmp}/matplotlib",
+        "MNIST_OFFLINE": "1",
+    }
+
+
+def plan(submission: Path, scratch: Path, limits: Limits, *, force_layer: str | None = None) -> Plan:
+    """Choose the layer and build the command for a worker over `submission`."""
+    use_bwrap = force_layer != "rlimits" and bwrap_works()
+    cgroup = _new_cgroup(limits.processes)
+    notes = [] if cgroup or os.getuid() != 0 else ["process count unbounded: root without a pids cgroup"]
+    if use_bwrap:
+        argv = _bwrap_argv(submission, limits)
+        env, cwd, root, layer = worker_env("/tmp"), "/", "/submission", "bubblewrap"
+    else:
+        argv = [sys.executable, "-I", "-B", str(RUNNER / "worker_main.py")]
+        env, cwd, root, layer = worker_env(str(scratch)), str(scratch), str(submission), "rlimits"
+        notes.append("no namespaces: the worker can read files the grader's user can read")
+    layer += "+pids-cgroup" if cgroup else "+rlimit-nproc" if os.getuid() != 0 else ""
+    return Plan(argv, env, cwd, root, f"{layer}+rlimits", limits, cgroup, notes)
+
+
+def _bwrap_argv(submission: Path, limits: Limits) -> list[str]:
+    binds = _ro_binds()
+    for path in python_dirs():
+        binds += ["--ro-bind", path, path]
+    tmp_size = str(max(limits.file_size_mb * 4, 64) * 1024 * 1024)
+    return [
+        shutil.which("bwrap") or "bwrap", "--unshare-all", "--die-with-parent", "--new-session",
+        "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID), "--hostname", "sandbox",
+        *binds,
+        "--proc", "/proc", "--dev", "/dev",
+        "--size", tmp_size, "--tmpfs", "/tmp",
+        "--ro-bind", str(RUNNER), "/kit/runner",
+        "--ro-bind", str(submission), "/submission",
+        "--chdir", "/tmp", "--clearenv",
+        *[x for k, v in worker_env("/tmp").items() for x in ("--setenv", k, v)],
+        sys.executable, "-I", "-B", "/kit/runner/worker_main.py",
+    ]
+
+
+def _new_cgroup(max_pids: int) -> Path | None:
+    root = pids_cgroup_root()
+    if root is None:
+        return None
+    group = root / uuid.uuid4().hex[:12]
+    try:
+        group.mkdir()
+        (group / "pids.max").write_text(str(max_pids))
+        return group
+    except OSError:
+        return None
+
+
+def reap_cgroup(group: Path | None) -> None:
+    """Kill every process left in a worker's cgroup, then remove it."""
+    if group is None:
+        return
+    for _ in range(50):
+        pids = [int(p) for p in _read(group / "cgroup.procs").split()]
+        if not pids:
+            break
+        for pid in pids:
+            try:
+                os.kill(pid, 9)
+            except ProcessLookupError:
+                pass
+    try:
+        group.rmdir()
+    except OSError:
+        pass

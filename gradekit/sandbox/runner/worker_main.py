@@ -1,0 +1,237 @@
+"""The untrusted side: imports a submission and runs its functions on request.
+
+Runs inside the sandbox with only the submission, this folder and the Python runtime visible.
+It speaks wire messages on the pipes it was started with; the student's own prints go to a
+capped capture file instead. Nothing here decides a grade: replies are data the grader checks.
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import os
+import re
+import signal
+import sys
+import time
+import traceback
+import types
+from pathlib import Path
+from typing import Any, BinaryIO, Callable
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import numpy as np  # noqa: E402
+
+import wire  # noqa: E402
+
+CAPTURE = os.path.join(os.environ.get("TMPDIR", "/tmp"), ".captured-output")
+TOP_LEVEL = re.compile(r"^(?:@|def |class |async def |[A-Za-z_])")
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+# Named callables a grader may pass as arguments (loss and forward functions): known-good
+# textbook helpers, so a grader can test one student function without trusting another.
+FUNCTIONS: dict[str, Callable] = {
+    "identity": lambda z: z,
+    "sigmoid": _sigmoid,
+    "mse": lambda y_pred, y: float(np.mean((y_pred - y) ** 2)),
+    "bce": lambda a, y: float(-np.mean(y * np.log(a + 1e-15) + (1 - y) * np.log(1 - a + 1e-15))),
+    "linear": lambda X, p: X @ p["W"] + p["b"],
+    "perceptron": lambda X, p: _sigmoid(X @ p["W"] + p["b"]),
+}
+
+
+class Channel:
+    """The protocol pipes, moved off fds 0/1 so student prints cannot corrupt them."""
+
+    def __init__(self) -> None:
+        self.inp: BinaryIO = os.fdopen(os.dup(0), "rb")
+        self.out: BinaryIO = os.fdopen(os.dup(1), "wb")
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        capture = os.open(CAPTURE, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.dup2(capture, 1)
+        os.dup2(capture, 2)
+        sys.stdout = io.TextIOWrapper(os.fdopen(1, "wb", closefd=False), line_buffering=True)
+        sys.stderr = io.TextIOWrapper(os.fdopen(2, "wb", closefd=False), line_buffering=True)
+
+    def read(self) -> dict | None:
+        header = self.inp.read(wire.HEADER.size)
+        if len(header) < wire.HEADER.size:
+            return None
+        (size,) = wire.HEADER.unpack(header)
+        return wire.parse_message(self.inp.read(size))
+
+    def send(self, message: dict) -> None:
+        wire.write_message(self.out, message)
+
+
+def take_output(cap: int) -> str:
+    """What the student printed since the last call, capped, then cleared."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    with open(CAPTURE, "rb") as fh:
+        data = fh.read(cap + 1)
+    os.truncate(CAPTURE, 0)
+    os.lseek(1, 0, os.SEEK_SET)
+    text = data[:cap].decode("utf-8", "replace")
+    return text + ("\n[output cut]" if len(data) > cap else "")
+
+
+def describe(exc: BaseException, root: str) -> dict:
+    """An exception as the student should see it: type, message, and their file and line."""
+    if isinstance(exc, SyntaxError):
+        return {"type": "SyntaxError", "message": exc.msg or "invalid syntax",
+                "file": os.path.basename(exc.filename or "?"), "line": exc.lineno}
+    if isinstance(exc, SystemExit):
+        return {"type": "SystemExit", "message": f"called sys.exit({exc.code!r})", "file": None, "line": None}
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(root)]
+    last = frames[-1] if frames else None
+    return {
+        "type": type(exc).__name__,
+        "message": str(exc)[:500],
+        "file": os.path.basename(last.filename) if last else None,
+        "line": last.lineno if last else None,
+        "trace": [f"{os.path.basename(f.filename)}, line {f.lineno}, in {f.name}" for f in frames][-6:],
+    }
+
+
+def load_module(name: str, root: str) -> tuple[types.ModuleType | None, dict | None]:
+    """Import a submission module; if it fails, salvage the top-level pieces that work."""
+    path = Path(root, f"{name}.py")
+    if not path.is_file():
+        return None, {"type": "MissingFile", "message": f"{name}.py is not in the submission",
+                      "file": f"{name}.py", "line": None}
+    try:
+        return importlib.import_module(name), None
+    except BaseException as exc:  # a submission may raise anything, SystemExit included
+        error = describe(exc, root)
+    return salvage(name, path, root), error
+
+
+def salvage(name: str, path: Path, root: str) -> types.ModuleType:
+    """Run each top-level block of a broken file on its own, keeping those that work."""
+    module = types.ModuleType(name)
+    module.__file__ = str(path)
+    sys.modules[name] = module
+    for start, block in top_level_blocks(path.read_text(encoding="utf-8", errors="replace")):
+        try:
+            code = compile("\n" * start + block, str(path), "exec")
+            exec(code, module.__dict__)
+        except BaseException:  # noqa: BLE001 - a broken block is skipped, the rest still graded
+            continue
+    return module
+
+
+def top_level_blocks(source: str) -> list[tuple[int, str]]:
+    """Split a source into (first line index, text) blocks at unindented statements."""
+    blocks: list[tuple[int, list[str]]] = []
+    pending_decorator = False
+    for i, line in enumerate(source.splitlines()):
+        starts = bool(TOP_LEVEL.match(line))
+        if starts and not pending_decorator:
+            blocks.append((i, []))
+        elif not blocks:
+            blocks.append((i, []))
+        blocks[-1][1].append(line)
+        pending_decorator = line.startswith("@") or (pending_decorator and not starts)
+    return [(start, "\n".join(lines) + "\n") for start, lines in blocks]
+
+
+def summarize(value: Any) -> Any:
+    """Replace matplotlib Figures by what a grader may check of them (and close them)."""
+    if type(value).__name__ == "Figure" and type(value).__module__.startswith("matplotlib"):
+        return figure_summary(value)
+    if isinstance(value, tuple):
+        return tuple(summarize(v) for v in value)
+    if isinstance(value, list):
+        return [summarize(v) for v in value]
+    return value
+
+
+def figure_summary(fig: Any) -> wire.FigureSummary:
+    axes = [
+        wire.AxesSummary(ax.get_title(), [np.asarray(im.get_array(), dtype=float) for im in ax.get_images()])
+        for ax in fig.get_axes()
+    ]
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=50)
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return wire.FigureSummary(axes, buffer.getvalue())
+
+
+class Worker:
+    """Holds the imported submission and answers requests."""
+
+    def __init__(self, init: dict) -> None:
+        self.root = init["root"]
+        self.output_cap = int(init.get("output_cap", 65536))
+        sys.path[:0] = [self.root, *init.get("extra_paths", [])]
+        self.modules: dict[str, types.ModuleType | None] = {}
+        self.errors: dict[str, dict | None] = {}
+        for name in init["modules"]:
+            self.modules[name], self.errors[name] = load_module(name, self.root)
+
+    def hello(self) -> dict:
+        functions = {n: sorted(k for k, v in vars(m).items() if callable(v) and not k.startswith("_"))
+                     for n, m in self.modules.items() if m is not None}
+        return {"ok": True, "errors": self.errors, "functions": functions, "output": take_output(self.output_cap),
+                "numpy": np.__version__, "python": sys.version.split()[0]}
+
+    def call(self, request: dict) -> dict:
+        module = self.modules.get(request["module"])
+        fn = getattr(module, request["func"], None)
+        if not callable(fn):
+            return {"ok": False, "error": {"type": "MissingFunction", "message": f"{request['module']}.py has no "
+                                           f"function {request['func']}()", "file": None, "line": None}}
+        args = wire.decode(request.get("args", []), functions=FUNCTIONS)
+        kwargs = wire.decode(request.get("kwargs", {"__dict__": {}}), functions=FUNCTIONS)
+        if request.get("seed") is not None:
+            np.random.seed(request["seed"])
+        start = time.perf_counter()
+        try:
+            value = summarize(fn(*args, **kwargs))
+        except BaseException as exc:  # noqa: BLE001 - reported to the grader as data
+            return {"ok": False, "error": describe(exc, self.root), "output": take_output(self.output_cap)}
+        elapsed = time.perf_counter() - start
+        reply = {"ok": True, "elapsed": elapsed, "output": take_output(self.output_cap)}
+        try:
+            reply["value"] = wire.encode(value)
+        except wire.WireError as exc:
+            return {"ok": False, "error": {"type": "BadReturn", "message": f"returned {exc}, not numbers or arrays",
+                                           "file": None, "line": None}, "output": reply["output"]}
+        if request.get("echo_args"):
+            reply["args_after"] = [_echo(a) for a in args]
+        return reply
+
+
+def _echo(value: Any) -> Any:
+    try:
+        return wire.encode(value)
+    except wire.WireError:
+        return None
+
+
+def main() -> None:
+    channel = Channel()
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an oversized write fails instead of killing us
+    init = channel.read()
+    if init is None:
+        return
+    worker = Worker(init)
+    channel.send(worker.hello())
+    while (request := channel.read()) is not None:
+        try:
+            reply = worker.call(request)
+        except (wire.WireError, KeyError, TypeError) as exc:
+            reply = {"ok": False, "error": {"type": "BadRequest", "message": str(exc), "file": None, "line": None}}
+        channel.send(reply)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,228 @@
+"""The trusted side of a worker: start it contained, call student functions, survive it.
+
+A call that hangs, crashes the worker or returns something unreadable fails alone, with the
+reason; the worker is then restarted for the calls that follow.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import select
+import signal
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gradekit.course import Limits
+from gradekit.sandbox import isolation
+from gradekit.sandbox.runner import wire
+
+MAX_REPLY = 64 * 1024 * 1024
+START_TIMEOUT_S = 60.0
+
+
+@dataclass
+class StudentError:
+    """Why a call produced no value: an exception, a limit, or a bad reply."""
+
+    kind: str  # exception | timeout | crash | bad_reply | missing
+    message: str
+    type: str = ""
+    file: str | None = None
+    line: int | None = None
+    trace: list[str] = field(default_factory=list)
+
+    def public(self) -> str:
+        where = f" ({self.file}, line {self.line})" if self.file and self.line else f" ({self.file})" if self.file else ""
+        prefix = f"{self.type}: " if self.type and self.kind == "exception" else ""
+        return f"{prefix}{self.message}{where}"
+
+
+@dataclass
+class CallResult:
+    value: Any = None
+    error: StudentError | None = None
+    args_after: list[Any] | None = None
+    output: str = ""
+    elapsed: float = 0.0
+
+
+class WorkerDied(Exception):
+    """The worker process ended or stopped answering."""
+
+
+def _no_dumping() -> None:
+    """Keep a worker of the same uid from reading the grader's memory (PR_SET_DUMPABLE=0)."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+class Worker:
+    """One contained process running a submission's modules."""
+
+    def __init__(self, submission: Path, modules: list[str], limits: Limits, *, force_layer: str | None = None):
+        self.submission = Path(submission)
+        self.modules = modules
+        self.limits = limits
+        self.force_layer = force_layer
+        self.proc: subprocess.Popen | None = None
+        self.hello: dict = {}
+        self.layer = ""
+        self.notes: list[str] = []
+        self.restarts = 0
+        self._scratch = tempfile.TemporaryDirectory(prefix="gradekit-worker-")
+        self._plan: isolation.Plan | None = None
+        _no_dumping()
+
+    # -- life cycle -------------------------------------------------------------------------
+    def start(self) -> None:
+        """Start the process and send it the submission to import (does not wait)."""
+        os.chmod(self._scratch.name, 0o777)
+        plan = isolation.plan(self.submission, Path(self._scratch.name), self.limits, force_layer=self.force_layer)
+        self._plan, self.layer, self.notes = plan, plan.layer, plan.notes
+        self.proc = subprocess.Popen(
+            plan.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            env=plan.env, cwd=plan.cwd, preexec_fn=plan.preexec, close_fds=True,
+        )
+        init = {"root": plan.root, "modules": self.modules, "output_cap": self.limits.output_kb * 1024}
+        self._send(init)
+
+    def wait_ready(self) -> dict:
+        """The worker's greeting: which modules imported, and the errors of those that did not."""
+        if not self.hello:
+            try:
+                self.hello = self._receive(START_TIMEOUT_S)
+            except WorkerDied as exc:
+                self.hello = {"ok": False, "died": str(exc)}
+        return self.hello
+
+    def stop(self) -> None:
+        """Kill the worker and everything it started."""
+        if self.proc is not None:
+            if self.proc.poll() is None:
+                try:
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    self.proc.kill()
+            self.proc.wait()
+            for stream in (self.proc.stdin, self.proc.stdout):
+                if stream:
+                    stream.close()
+            self.proc = None
+            self.hello = {}
+        if self._plan is not None:
+            isolation.reap_cgroup(self._plan.cgroup)
+            self._plan = None
+
+    def close(self) -> None:
+        self.stop()
+        self._scratch.cleanup()
+
+    def __enter__(self) -> "Worker":
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- calls ----------------------------------------------------------------------------------
+    def call(self, module: str, func: str, args: tuple, kwargs: dict, *, seed: int | None = None,
+             echo_args: bool = False, timeout: float | None = None) -> CallResult:
+        """Run module.func(*args, **kwargs) in the worker; never raises for student faults."""
+        if self.proc is None:
+            self.start()
+        self.wait_ready()
+        request = {"op": "call", "module": module, "func": func, "args": wire.encode(list(args)),
+                   "kwargs": wire.encode(kwargs), "seed": seed, "echo_args": echo_args}
+        limit = timeout or self.limits.call_timeout_s
+        try:
+            self._send(request)
+            reply = self._receive(limit)
+        except WorkerDied as exc:
+            return CallResult(error=self._death(str(exc), limit))
+        return _result(reply)
+
+    def _death(self, why: str, limit: float) -> StudentError:
+        """Classify a dead or hung worker, then restart it for the next call."""
+        code = self.proc.poll() if self.proc else None
+        self.stop()
+        self.restarts += 1
+        if why == "timeout":
+            return StudentError("timeout", f"did not finish within the time limit of {limit:g} s (infinite loop?)")
+        sig = -code if code is not None and code < 0 else code - 128 if code and code > 128 else None
+        if sig == signal.SIGXCPU:
+            return StudentError("crash", f"used more than the CPU-time limit of {self.limits.cpu_s} s")
+        if sig is not None:
+            return StudentError("crash", f"crashed the worker ({signal.Signals(sig).name}); memory limit "
+                                         f"{self.limits.memory_mb} MB?")
+        return StudentError("crash", f"ended the worker process (exit code {code}): do not call os._exit or exit")
+
+    # -- framing ------------------------------------------------------------------------------------
+    def _send(self, message: dict) -> None:
+        assert self.proc is not None and self.proc.stdin is not None
+        try:
+            wire.write_message(self.proc.stdin, message)
+        except (BrokenPipeError, OSError):
+            raise WorkerDied("exit") from None
+
+    def _receive(self, timeout: float) -> dict:
+        deadline = time.monotonic() + timeout
+        (size,) = wire.HEADER.unpack(self._read_exact(wire.HEADER.size, deadline))
+        if size > MAX_REPLY:
+            self.stop()
+            raise WorkerDied("oversize")
+        try:
+            return wire.parse_message(self._read_exact(size, deadline))
+        except wire.WireError as exc:
+            return {"ok": False, "error": {"type": "BadReply", "message": f"the worker sent {exc}"}}
+
+    def _read_exact(self, n: int, deadline: float) -> bytes:
+        assert self.proc is not None and self.proc.stdout is not None
+        fd, chunks, got = self.proc.stdout.fileno(), [], 0
+        while got < n:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                raise WorkerDied("timeout")
+            chunk = os.read(fd, min(n - got, 1 << 20))
+            if not chunk:
+                self.proc.wait(timeout=5)
+                raise WorkerDied("exit")
+            chunks.append(chunk)
+            got += len(chunk)
+        return b"".join(chunks)
+
+
+def _result(reply: dict) -> CallResult:
+    """Rebuild a call's outcome from the worker's reply, trusting nothing in it."""
+    output = reply.get("output") if isinstance(reply.get("output"), str) else ""
+    if not reply.get("ok"):
+        return CallResult(error=_error(reply.get("error")), output=output)
+    try:
+        value = wire.decode(reply.get("value"))
+        after = reply.get("args_after")
+        args_after = [wire.decode(a) for a in after] if isinstance(after, list) else None
+    except (wire.WireError, KeyError, TypeError, ValueError) as exc:
+        return CallResult(error=StudentError("bad_reply", f"sent back data that is not plain numbers ({exc})"),
+                          output=output)
+    elapsed = reply.get("elapsed") if isinstance(reply.get("elapsed"), (int, float)) else 0.0
+    return CallResult(value=value, args_after=args_after, output=output, elapsed=float(elapsed))
+
+
+def _error(raw: Any) -> StudentError:
+    raw = raw if isinstance(raw, dict) else {}
+    text = {k: str(raw.get(k, ""))[:500] for k in ("type", "message")}
+    kind = "missing" if text["type"] in ("MissingFunction", "MissingFile") else "exception"
+    if text["type"] in ("BadReturn", "BadReply"):
+        kind = "bad_reply"
+    if text["type"] == "MemoryError":
+        text["message"] = "ran out of memory (the worker's memory limit)"
+    line = raw.get("line") if isinstance(raw.get("line"), int) else None
+    file = str(raw["file"])[:200] if isinstance(raw.get("file"), str) else None
+    trace = [str(t)[:300] for t in raw.get("trace", [])[:8]] if isinstance(raw.get("trace"), list) else []
+    return StudentError(kind, text["message"], text["type"], file, line, trace)
