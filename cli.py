@@ -91,6 +91,58 @@ def grade(submission: Path, out: Path, assignment: str | None, seed: int | None,
 
 
 @cli.command()
+@click.argument("folder", default="exercises", type=click.Path(path_type=Path))
+@click.option("-a", "--assignment", default=None, help="Assignment from course.yaml (default: its default_assignment).")
+@COURSE_OPTION
+@user_errors
+def check(folder: Path, assignment: str | None, course_file: Path) -> None:
+    """Run the public tests on your work in FOLDER: a line per function, with the same hints as the grade."""
+    import tempfile
+
+    from gradekit.grading.run import grade as grade_one
+
+    paths, course = _course(course_file)
+    with tempfile.TemporaryDirectory(prefix="gradekit-check-") as out:
+        results = grade_one(folder, Path(out), paths=paths, course=course, assignment=assignment, public_only=True)
+    for line, color in check_lines(results):
+        click.secho(line, fg=color)
+    click.echo(f"\nPublic tests: {results.score:g} / {results.max_score:g}. "
+               "The real grade also runs hidden tests with new inputs.")
+
+
+def check_lines(results) -> list[tuple[str, str]]:
+    """A line per part: done, failing (why), not started."""
+    from gradekit.grading.feedback import status_word
+
+    lines = []
+    for part in results.part_scores():
+        word = status_word(results, part)
+        failed = [t for t in results.tests if t.part == part and t.status == "failed"]
+        why = f": {failed[0].output.splitlines()[0]}" if failed and word.startswith("failing") else ""
+        color = {"done": "green", "not started": "yellow"}.get(word, "red")
+        lines.append((f"{part:<22} {word}{why}", color))
+        if failed and word.startswith("failing") and "Hint:" in failed[0].output:
+            lines.append((f"{'':<22} {failed[0].output.split('Hint:', 1)[1].strip()}", color))
+    return lines
+
+
+@cli.command(name="package")
+@click.argument("folder", default="exercises", type=click.Path(path_type=Path))
+@click.option("-o", "--output", "output", default=Path("submission.zip"), show_default=True,
+              type=click.Path(dir_okay=False, path_type=Path), help="The zip to write.")
+@click.option("-a", "--assignment", default=None, help="Assignment from course.yaml (default: its default_assignment).")
+@COURSE_OPTION
+@user_errors
+def package_cmd(folder: Path, output: Path, assignment: str | None, course_file: Path) -> None:
+    """Check your work in FOLDER is complete and compiles, then zip it with a manifest."""
+    from gradekit.package import package
+
+    _, course = _course(course_file)
+    manifest = package(folder, output, course, assignment)
+    click.echo(f"Wrote {output}: {', '.join(manifest['files'])} (+ MANIFEST.json, {manifest['created']})")
+
+
+@cli.command()
 @click.option("--course-only", is_flag=True, help="Only check that course.yaml is well formed.")
 @COURSE_OPTION
 @user_errors

@@ -13,8 +13,6 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-import nbformat
-
 from gradekit.errors import KitError
 
 MAX_FILES = 200
@@ -144,6 +142,8 @@ def _notebooks_to_modules(dest: Path) -> None:
 
 def notebook_source(path: Path) -> str:
     """The code cells of a notebook as a module; magics and shell escapes are commented out."""
+    import nbformat  # slow to import (1.5 s): only when a notebook is handed in
+
     try:
         nb = nbformat.read(path, as_version=4)
     except Exception as exc:  # nbformat raises several types for a damaged file

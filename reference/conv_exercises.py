@@ -1,9 +1,10 @@
 """The four exercises of "Learn Deep Learning with NumPy", Part 4.2: Convolutional Layers for CNNs.
 
 Each exercise is a function that returns its results (these are graded); the blog's printing
-and plotting run under `python conv_exercises.py`. Solutions sit between the
-`### BEGIN SOLUTION` and `### END SOLUTION` markers; students get stubs via
-`python cli.py release`.
+and plotting run under `python conv_exercises.py`. In the instructor's reference (reference/)
+the solutions sit between the `### BEGIN SOLUTION` and `### END SOLUTION` markers; the student
+handout (exercises/, written by `python cli.py release`) has `raise NotImplementedError(...)`
+in their place.
 """
 
 import os

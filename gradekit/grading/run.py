@@ -17,6 +17,7 @@ import gradekit
 from gradekit.course import Assignment, Course
 from gradekit.errors import KitError
 from gradekit.grading.plugin import GradingPlugin, Outcome, load_reference, run_graders
+from gradekit.package import MANIFEST, verify_manifest
 from gradekit.paths import KitPaths, RunPaths
 from gradekit.results import Results, TestResult, save_results, write_atomic
 from gradekit.sandbox.worker import Worker
@@ -24,25 +25,35 @@ from gradekit.submission import Submission, prepare
 
 
 def grade(source: Path, out: Path, *, paths: KitPaths, course: Course, assignment: str | None = None,
-          seed: int | None = None, force_layer: str | None = None) -> Results:
-    """Grade `source` for one assignment and write results.json, feedback and figures to `out`."""
+          seed: int | None = None, force_layer: str | None = None, public_only: bool = False) -> Results:
+    """Grade `source` for one assignment and write results.json, feedback and figures to `out`.
+
+    `public_only` runs just the parts course.yaml marks public (what `check` shows students).
+    """
     from gradekit.grading.feedback import write_feedback
 
     start = time.perf_counter()
     chosen = course.assignment(assignment)
+    if public_only:
+        chosen = chosen.model_copy(update={"parts": {k: v for k, v in chosen.parts.items() if v.public}})
     seed = seed if seed is not None else secrets.randbelow(2**31)
     with tempfile.TemporaryDirectory(prefix="gradekit-") as tmp:
         submission = prepare(source, Path(tmp) / "submission", paths.support_files(course))
+        manifest, changed = verify_manifest(submission.folder)
         with Worker(submission.folder, chosen.modules, course.limits_for(chosen), force_layer=force_layer) as worker:
             reference = load_reference(paths.reference, chosen.modules)
             plugin = GradingPlugin(course, chosen, worker, reference, seed)
             code = run_graders(paths.graders, plugin)
-            if code not in (0, 1):
+            if code not in (0, 1, 5):  # 5: no grader for this assignment yet
                 raise KitError(f"the graders did not run (pytest exit {code}): {_tail(plugin.pytest_output)}",
                                path=paths.graders, fix="run `python cli.py validate` and fix the grader named")
             layer, notes, restarts = worker.layer, worker.notes, worker.restarts
     run = RunPaths(Path(out))
     results = assemble(plugin.outcomes, course, chosen, submission, plugin.import_errors)
+    if changed:
+        results.output = (f"Files changed after packaging (they do not match {MANIFEST}): {', '.join(changed)}.\n"
+                          + results.output).strip()
+    results.extra_data.update(manifest_created=(manifest or {}).get("created"), manifest_mismatch=changed)
     results.execution_time = round(time.perf_counter() - start, 3)
     results.extra_data.update(_provenance(course, assignment or course.default_assignment, seed, layer, notes,
                                           restarts))

@@ -17,31 +17,16 @@ import time
 import traceback
 import types
 from pathlib import Path
-from typing import Any, BinaryIO, Callable
+from typing import Any, BinaryIO
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import numpy as np  # noqa: E402
 
 import wire  # noqa: E402
+from kitfns import FUNCTIONS  # noqa: E402
 
 CAPTURE = os.path.join(os.environ.get("TMPDIR", "/tmp"), ".captured-output")
 TOP_LEVEL = re.compile(r"^(?:@|def |class |async def |[A-Za-z_])")
-
-
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-z))
-
-
-# Named callables a grader may pass as arguments (loss and forward functions): known-good
-# textbook helpers, so a grader can test one student function without trusting another.
-FUNCTIONS: dict[str, Callable] = {
-    "identity": lambda z: z,
-    "sigmoid": _sigmoid,
-    "mse": lambda y_pred, y: float(np.mean((y_pred - y) ** 2)),
-    "bce": lambda a, y: float(-np.mean(y * np.log(a + 1e-15) + (1 - y) * np.log(1 - a + 1e-15))),
-    "linear": lambda X, p: X @ p["W"] + p["b"],
-    "perceptron": lambda X, p: _sigmoid(X @ p["W"] + p["b"]),
-}
 
 
 class Channel:

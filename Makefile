@@ -1,0 +1,32 @@
+# Two commands on a fresh machine:  make demo  (grade the sample)  and  make test  (the suite).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup demo test validate bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python cli.py grade samples/typical_student --out graded/typical_student
+	@echo "Read the feedback: graded/typical_student/feedback.md"
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+	$(BIN)/python cli.py validate
+
+validate: $(STAMP)
+	$(BIN)/python cli.py validate
+
+bench: $(STAMP)
+	$(BIN)/python bench/grade_one.py
+
+clean:
+	rm -rf $(VENV) graded
