@@ -70,24 +70,85 @@ def release(course_file: Path) -> None:
 @cli.command()
 @click.argument("submission", type=click.Path(path_type=Path))
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=Path("graded"),
-              show_default=True, help="Folder for results.json, feedback.md and figures/.")
+              show_default=True, help="Folder for results.json, feedback.md and figures/ (per student for a class).")
 @click.option("-a", "--assignment", default=None, help="Assignment from course.yaml (default: its default_assignment).")
 @click.option("--seed", type=int, default=None, help="Reproduce a run: the seed recorded in results.json.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 256), default=None, help="Parallel graders for a class [all cores].")
+@click.option("--force", is_flag=True, help="Regrade every submission of a class, even unchanged ones.")
+@click.option("--times", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="CSV of student,submitted_at for the late policy (when submissions have no manifest).")
+@click.option("--shard", default=None, metavar="K/N", help="Grade only shard K of N (0-based) of a class.")
 @COURSE_OPTION
 @user_errors
-def grade(submission: Path, out: Path, assignment: str | None, seed: int | None, course_file: Path) -> None:
-    """Grade SUBMISSION (a folder, a .zip or notebooks) and write results to --out."""
-    from gradekit.grading.feedback import summary_table
-    from gradekit.grading.run import grade as grade_one
+def grade(submission: Path, out: Path, assignment: str | None, seed: int | None, jobs: int | None, force: bool,
+          times: Path | None, shard: str | None, course_file: Path) -> None:
+    """Grade SUBMISSION (a folder, .zip or notebook), or a class: a folder of them, one per student."""
+    from gradekit.batch import is_class_folder
 
     paths, course = _course(course_file)
-    results = grade_one(submission, out, paths=paths, course=course, assignment=assignment, seed=seed)
+    if is_class_folder(submission, course, assignment):
+        _grade_class(submission, out, paths, course, assignment, seed, jobs, force, times, shard)
+    else:
+        _grade_one(submission, out, paths, course, assignment, seed, times)
+
+
+def _grade_one(submission, out, paths, course, assignment, seed, times) -> None:
+    from gradekit.grading.feedback import summary_table
+    from gradekit.grading.run import grade as grade_one
+    from gradekit.late import read_times
+
+    submitted = read_times(times).get(submission.stem) if times else None
+    results = grade_one(submission, out, paths=paths, course=course, assignment=assignment, seed=seed,
+                        submitted_at=submitted)
     click.echo(summary_table(results))
     click.echo(f"\nResults: {out / 'results.json'}   Feedback: {out / 'feedback.md'}   "
                f"({results.execution_time:.2f} s, seed {results.extra_data['seed']}, "
                f"isolation {results.extra_data['isolation']})")
     if results.output:
         click.echo(results.output)
+
+
+def _grade_class(folder, out, paths, course, assignment, seed, jobs, force, times, shard) -> None:
+    from gradekit.batch import grade_class
+    from gradekit.late import read_times
+
+    gradebook = grade_class(folder, out, paths=paths, course=course, assignment=assignment, jobs=jobs, force=force,
+                            seed=seed, times=read_times(times) if times else None, shard=_shard(shard),
+                            on_progress=ProgressPrinter())
+    click.echo(f"Gradebook: {gradebook}")
+
+
+def _shard(text: str | None) -> tuple[int, int] | None:
+    if text is None:
+        return None
+    try:
+        k, n = (int(x) for x in text.split("/"))
+        if 0 <= k < n:
+            return k, n
+    except ValueError:
+        pass
+    raise KitError(f"--shard {text} is not K/N with 0 <= K < N", fix="e.g. --shard 0/4 for the first of four shards")
+
+
+class ProgressPrinter:
+    """A progress bar (count, rate, time left) on a terminal; plain lines otherwise."""
+
+    def __init__(self) -> None:
+        self.tty = sys.stdout.isatty()
+
+    def __call__(self, p) -> None:
+        if p.done == 0:
+            click.echo(f"Grading {p.total} submission(s)" + ("" if p.total else ": all up to date"))
+            return
+        score = f"{p.results.score:g}/{p.results.max_score:g}" if p.results else "?"
+        eta = f"{p.eta:.0f} s left" if p.done < p.total else "done"
+        if self.tty:
+            bar = "#" * int(30 * p.done / p.total)
+            click.echo(f"\r[{bar:<30}] {p.done}/{p.total}  {p.rate:.1f}/s  {eta}  {p.student[:20]:<20}", nl=False)
+            if p.done == p.total:
+                click.echo()
+        else:
+            click.echo(f"{p.done}/{p.total} {p.student}: {score} ({p.rate:.1f}/s, {eta})")
 
 
 @cli.command()
@@ -158,6 +219,24 @@ def validate(course_only: bool, course_file: Path) -> None:
     failures = validate_graders(paths, course, echo=click.echo)
     if failures:
         raise click.ClickException(f"{len(failures)} grader check(s) failed: " + "; ".join(failures))
+
+
+@cli.group()
+def gradebook() -> None:
+    """Work with gradebooks (e.g. merge the shards of a class graded on several machines)."""
+
+
+@gradebook.command()
+@click.argument("shards", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", default=Path("gradebook.csv"), show_default=True,
+              type=click.Path(dir_okay=False, path_type=Path))
+@user_errors
+def merge(shards: tuple[Path, ...], output: Path) -> None:
+    """Merge SHARDS (gradebook.csv files of the same assignment) into one."""
+    from gradekit.gradebook import merge_gradebooks
+
+    count = merge_gradebooks(list(shards), output)
+    click.echo(f"Wrote {output}: {count} students from {len(shards)} shard(s)")
 
 
 if __name__ == "__main__":

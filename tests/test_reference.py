@@ -294,7 +294,7 @@ def test_numerical_gradient_of_perceptron_mse(nn):
 
 def test_numerical_gradient_leaves_params_exactly_as_found(nn):
     X, y, params = small_net(5, (3, 2))
-    params["W1"][0, 0] = 0.1  # 0.1 + h - h is not 0.1 in floating point
+    params["W1"][0, 0] = 1e-20  # 1e-20 + h - h is 0.0: restoring by arithmetic is not exact
     copies, ids = {k: v.copy() for k, v in params.items()}, {k: id(v) for k, v in params.items()}
     nn.numerical_gradient(X, y, params, nn.cross_entropy, lambda X, q: nn.softmax(X @ q["W1"] + q["b1"]))
     assert list(params) == list(copies) and {k: id(v) for k, v in params.items()} == ids
@@ -338,6 +338,16 @@ def test_gradient_descent_reproducible_and_lowers_loss(nn, capsys):
     assert W0.tolist() == [[0.0], [0.0]] and b0.tolist() == [[0.0]]
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == f"Epoch 1/30, Loss: {history[0]:.4f}" and lines[29] == f"Epoch 30/30, Loss: {history[-1]:.4f}"
+
+
+def test_gradient_descent_shuffles_with_numpy_global_rng(nn):
+    X = np.arange(12.0).reshape(6, 2) / 10
+    y = X @ np.array([[1.0], [-1.0]])
+    results = []
+    for seed in (0, 1):
+        np.random.seed(seed)
+        results.append(nn.gradient_descent(X, y, np.zeros((2, 1)), 0.0, 0.1, 1, 2, nn.mse_loss)[0])
+    assert not np.array_equal(*results)  # mini-batch order follows np.random.permutation
 
 
 def test_forward_mlp_shapes_and_probabilities(nn):

@@ -43,8 +43,28 @@ def assert_matches(actual: Any, expected: Any, *, what: str = "the result", rtol
                    atol: float = 1e-8, mistakes: Iterable[Mistake] = ()) -> None:
     """Fail with an explanation unless `actual` equals `expected` (recursively, to tolerance)."""
     problem = difference(actual, expected, what, rtol, atol)
-    if problem is None:
-        return
+    if problem is not None:
+        _explain(problem, actual, expected, what, rtol, atol, mistakes)
+
+
+def assert_results_match(actual: Any, expected: tuple, names: tuple[str, ...], *, what: str,
+                         rtol: float = 1e-6, atol: float = 1e-8, mistakes: Iterable[Mistake] = ()) -> None:
+    """assert_matches for a function returning several results, each named in the explanation.
+
+    `expected`, and what each mistake computes, are tuples in the order of `names`.
+    """
+    if not isinstance(actual, (tuple, list)) or len(actual) != len(names):
+        count = f"{len(actual)} values" if isinstance(actual, (tuple, list)) else describe(actual)
+        raise Mismatch(f"{what} should return {len(names)} values ({', '.join(names)}), but returned {count}.")
+    problems = (difference(a, e, name, rtol, atol) for a, e, name in zip(actual, expected, names))
+    problem = next((p for p in problems if p is not None), None)
+    if problem is not None:
+        _explain(problem, tuple(actual), expected, what, rtol, atol, mistakes)
+
+
+def _explain(problem: str, actual: Any, expected: Any, what: str, rtol: float, atol: float,
+             mistakes: Iterable[Mistake]) -> None:
+    """Raise Mismatch for `problem`, with the hint of the first known mistake `actual` equals."""
     for mistake in mistakes:
         try:
             wrong = mistake.compute()

@@ -17,6 +17,7 @@ import gradekit
 from gradekit.course import Assignment, Course
 from gradekit.errors import KitError
 from gradekit.grading.plugin import GradingPlugin, Outcome, load_reference, run_graders
+from gradekit.late import lateness, parse_time
 from gradekit.package import MANIFEST, verify_manifest
 from gradekit.paths import KitPaths, RunPaths
 from gradekit.results import Results, TestResult, save_results, write_atomic
@@ -25,10 +26,12 @@ from gradekit.submission import Submission, prepare
 
 
 def grade(source: Path, out: Path, *, paths: KitPaths, course: Course, assignment: str | None = None,
-          seed: int | None = None, force_layer: str | None = None, public_only: bool = False) -> Results:
+          seed: int | None = None, force_layer: str | None = None, public_only: bool = False,
+          submitted_at: datetime | None = None, extra: dict | None = None) -> Results:
     """Grade `source` for one assignment and write results.json, feedback and figures to `out`.
 
     `public_only` runs just the parts course.yaml marks public (what `check` shows students).
+    The late policy uses `submitted_at`, else the packaged manifest's timestamp.
     """
     from gradekit.grading.feedback import write_feedback
 
@@ -54,6 +57,8 @@ def grade(source: Path, out: Path, *, paths: KitPaths, course: Course, assignmen
         results.output = (f"Files changed after packaging (they do not match {MANIFEST}): {', '.join(changed)}.\n"
                           + results.output).strip()
     results.extra_data.update(manifest_created=(manifest or {}).get("created"), manifest_mismatch=changed)
+    results.extra_data.update(extra or {})
+    apply_late_policy(results, course, chosen, submitted_at, manifest)
     results.execution_time = round(time.perf_counter() - start, 3)
     results.extra_data.update(_provenance(course, assignment or course.default_assignment, seed, layer, notes,
                                           restarts))
@@ -63,6 +68,21 @@ def grade(source: Path, out: Path, *, paths: KitPaths, course: Course, assignmen
             write_atomic(run.figures / f"{name}.png", fig.png)
     write_feedback(results, run)
     return results
+
+
+def apply_late_policy(results: Results, course: Course, assignment: Assignment, submitted_at: datetime | None,
+                      manifest: dict | None) -> None:
+    """Take the late penalty off the score and say so in the student's output."""
+    source = "submission times"
+    if submitted_at is None and manifest and isinstance(manifest.get("created"), str):
+        submitted_at, source = parse_time(manifest["created"], MANIFEST), "manifest"
+    late = lateness(submitted_at, source, assignment, course.late_policy_for(assignment), results.max_score)
+    results.extra_data["raw_score"] = results.score
+    results.extra_data["late"] = {"submitted_at": late.submitted_at, "days_late": late.days_late,
+                                  "penalty": late.penalty, "source": late.source}
+    results.score = round(max(0.0, results.score - late.penalty), 4)
+    if late.sentence():
+        results.output = (late.sentence() + "\n" + results.output).strip()
 
 
 def _tail(text: str) -> str:

@@ -1,0 +1,152 @@
+"""Grading a whole class: parallel, resumable, and robust to any one submission.
+
+The parent imports the grader, pytest and the reference once, then forks warm grading
+processes. A submission whose content hash, assignment and course/kit versions match its
+existing results.json is not graded again; every file is written atomically and the
+gradebook is rebuilt from the results files, so a killed run resumes without duplicates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+import secrets
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Callable
+
+import gradekit
+from gradekit.course import Course
+from gradekit.errors import KitError
+from gradekit.gradebook import RESULTS, write_gradebook
+from gradekit.grading.plugin import load_reference
+from gradekit.grading.run import grade
+from gradekit.paths import KitPaths
+from gradekit.results import Results, TestResult, load_results, save_results
+from gradekit.submission import IGNORED
+
+SUBMISSION_SUFFIXES = (".zip", ".ipynb")
+
+
+@dataclass(frozen=True)
+class Entry:
+    student: str
+    path: Path
+
+
+@dataclass
+class Progress:
+    done: int
+    total: int
+    student: str
+    results: Results | None
+    started: float
+
+    @property
+    def rate(self) -> float:
+        return self.done / max(time.monotonic() - self.started, 1e-9)
+
+    @property
+    def eta(self) -> float:
+        return (self.total - self.done) / self.rate if self.done else float("nan")
+
+
+def is_class_folder(path: Path, course: Course, assignment: str | None) -> bool:
+    """A folder of submissions rather than one submission: none of the assignment's files at its top."""
+    if not path.is_dir():
+        return False
+    names = course.assignment(assignment).files
+    stems = {Path(n).stem for n in names}
+    return not any((path / n).exists() or (path / f"{s}.ipynb").exists() for n, s in zip(names, stems))
+
+
+def class_entries(folder: Path) -> list[Entry]:
+    """One entry per student: each subfolder, .zip or .ipynb, named by the entry."""
+    entries = []
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or path.name in IGNORED:
+            continue
+        if path.is_dir() or path.suffix in SUBMISSION_SUFFIXES:
+            entries.append(Entry(path.stem if path.is_file() else path.name, path))
+    names = [e.student for e in entries]
+    twins = sorted({n for n in names if names.count(n) > 1})
+    if twins:
+        raise KitError(f"two entries for {', '.join(twins)}", path=folder, fix="keep one entry per student")
+    if not entries:
+        raise KitError("no submissions found", path=folder, fix="put one folder, .zip or .ipynb per student there")
+    return entries
+
+
+def entry_digest(path: Path) -> str:
+    """A hash of what the student handed in (file bytes, or a folder's names and bytes)."""
+    digest = hashlib.sha256()
+    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file() and not p.is_symlink())
+    for file in files:
+        digest.update(file.relative_to(path.parent).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(file.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def is_current(entry: Entry, out: Path, course: Course, assignment: str) -> bool:
+    """True when the stored results were made from the same submission, course and kit."""
+    try:
+        meta = load_results(out / entry.student / RESULTS).extra_data
+    except (OSError, ValueError):
+        return False
+    return (meta.get("entry_sha256") == entry_digest(entry.path) and meta.get("course_version") == course.version
+            and meta.get("kit_version") == gradekit.__version__ and meta.get("assignment") == assignment)
+
+
+def grade_class(folder: Path, out: Path, *, paths: KitPaths, course: Course, assignment: str | None = None,
+                jobs: int | None = None, force: bool = False, seed: int | None = None,
+                times: dict[str, datetime] | None = None, shard: tuple[int, int] | None = None,
+                on_progress: Callable[[Progress], None] = lambda p: None) -> Path:
+    """Grade every entry of `folder` into `out/<student>/`, then write `out/gradebook.csv`."""
+    name = assignment or course.default_assignment
+    chosen = course.assignment(name)
+    entries = class_entries(Path(folder))
+    if shard is not None:
+        entries = [e for i, e in enumerate(entries) if i % shard[1] == shard[0]]
+    todo = [e for e in entries if force or not is_current(e, out, course, name)]
+    load_reference(paths.reference, chosen.modules)  # imported once here, inherited warm by the forks
+    started = time.monotonic()
+    on_progress(Progress(0, len(todo), "", None, started))
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=jobs or os.cpu_count() or 1, mp_context=context) as pool:
+        futures = {pool.submit(_grade_entry, e, out, paths, course, name, seed, (times or {}).get(e.student)): e
+                   for e in todo}
+        for done, future in enumerate(as_completed(futures), 1):
+            entry = futures[future]
+            on_progress(Progress(done, len(todo), entry.student, future.result(), started))
+    return write_gradebook(out, chosen)
+
+
+def _grade_entry(entry: Entry, out: Path, paths: KitPaths, course: Course, assignment: str, seed: int | None,
+                 submitted_at: datetime | None) -> Results:
+    """Grade one entry; any failure becomes a zero-score result that says why (never raises)."""
+    target = out / entry.student
+    digest = entry_digest(entry.path)
+    try:
+        return grade(entry.path, target, paths=paths, course=course, assignment=assignment,
+                     seed=seed if seed is not None else secrets.randbelow(2**31), submitted_at=submitted_at,
+                     extra={"entry_sha256": digest, "student": entry.student})
+    except Exception as exc:  # noqa: BLE001 - one bad submission must not stop the class
+        results = error_results(entry, course, assignment, digest, exc)
+        save_results(results, target / RESULTS)
+        return results
+
+
+def error_results(entry: Entry, course: Course, assignment: str, digest: str, exc: Exception) -> Results:
+    chosen = course.assignment(assignment)
+    message = str(exc) if isinstance(exc, KitError) else f"the grader failed ({type(exc).__name__})"
+    test = TestResult(name="submission: could not be graded", score=0, max_score=chosen.max_score,
+                      status="failed", output=message, tags=["submission"],
+                      extra_data={"instructor": repr(exc)[:2000]})
+    meta = {"entry_sha256": digest, "student": entry.student, "assignment": assignment,
+            "course_version": course.version, "kit_version": gradekit.__version__, "error": message}
+    return Results(score=0, max_score=chosen.max_score, execution_time=0, output=message, tests=[test],
+                   extra_data=meta)

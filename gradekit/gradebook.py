@@ -1,0 +1,82 @@
+"""The class gradebook: one row per student, rebuilt from the results files (never appended),
+so an interrupted run can never leave duplicates. Shards from several machines merge the same way.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from gradekit.course import Assignment
+from gradekit.errors import KitError
+from gradekit.results import Results, load_results, write_atomic
+
+RESULTS = "results.json"
+
+
+def student_results(folder: Path) -> dict[str, Results]:
+    """Every `<student>/results.json` under `folder`, by student name."""
+    found: dict[str, Results] = {}
+    for path in sorted(Path(folder).glob(f"*/{RESULTS}")):
+        try:
+            found[path.parent.name] = load_results(path)
+        except ValueError as exc:
+            raise KitError(f"unreadable results ({type(exc).__name__})", path=path,
+                           fix="delete it and grade that student again") from None
+    return found
+
+
+def columns(assignment: Assignment) -> list[str]:
+    return ["student", "score", "max_score", *assignment.parts, "late_penalty", "submission_sha256"]
+
+
+def rows(results: dict[str, Results], assignment: Assignment) -> list[dict[str, object]]:
+    table = []
+    for student, res in sorted(results.items()):
+        parts = res.part_scores()
+        row: dict[str, object] = {"student": student, "score": _num(res.score), "max_score": _num(res.max_score)}
+        row.update({p: _num(parts.get(p, (0.0, 0.0))[0]) for p in assignment.parts})
+        row["late_penalty"] = _num((res.extra_data.get("late") or {}).get("penalty", 0.0))
+        row["submission_sha256"] = res.extra_data.get("entry_sha256") or res.extra_data.get("submission_sha256", "")
+        table.append(row)
+    return table
+
+
+def _num(value: float) -> str:
+    return f"{round(float(value), 4):g}"
+
+
+def write_gradebook(folder: Path, assignment: Assignment, path: Path | None = None) -> Path:
+    """Write `gradebook.csv` for all results under `folder`; returns its path."""
+    path = path or Path(folder) / "gradebook.csv"
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns(assignment), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows(student_results(folder), assignment))
+    write_atomic(path, buffer.getvalue())
+    return path
+
+
+def merge_gradebooks(shards: list[Path], out: Path) -> int:
+    """Merge shard gradebooks (same columns) into one; a student in two shards is an error."""
+    merged: dict[str, dict[str, str]] = {}
+    header: list[str] | None = None
+    for shard in shards:
+        with open(shard, newline="", encoding="utf-8") as fh:
+            reader = csv.DictReader(fh)
+            if header is not None and reader.fieldnames != header:
+                raise KitError("columns differ from the first shard's", path=shard,
+                               fix="merge shards of the same assignment and course version")
+            header = list(reader.fieldnames or [])
+            for row in reader:
+                if row["student"] in merged and merged[row["student"]] != row:
+                    raise KitError(f"student {row['student']} is graded differently in two shards", path=shard,
+                                   fix="regrade that student in one shard only")
+                merged[row["student"]] = row
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=header or ["student"], lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(merged[s] for s in sorted(merged))
+    write_atomic(out, buffer.getvalue())
+    return len(merged)
