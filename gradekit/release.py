@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 from pathlib import Path
 
 from gradekit.course import Assignment, Course
@@ -62,6 +63,7 @@ def release_handout(root: Path, course: Course, dest: Path | None = None) -> lis
     written = []
     for relative, data in sorted(contents.items()):
         write_atomic(dest / relative, data)
+        os.chmod(dest / relative, 0o644)  # a handout is for reading: not the temp file's private mode
         written.append(dest / relative)
     return written
 
@@ -130,7 +132,7 @@ def handout_readme(course: Course, files: dict[Path, bytes]) -> str:
     """The student README, generated from course.yaml and the handout's files (path -> content)."""
     sections = [_readme_intro(course), _readme_files(files)]
     sections += [_readme_assignment(key, a, course) for key, a in course.assignments.items()]
-    sections += [_readme_convention(course), _readme_workflow(files)]
+    sections += [_readme_convention(course), _readme_workflow(course, files)]
     return "\n\n".join(sections) + "\n"
 
 
@@ -196,14 +198,17 @@ def _readme_convention(course: Course) -> str:
     )
 
 
-def _readme_workflow(files: dict[Path, bytes]) -> str:
+def _readme_workflow(course: Course, files: dict[Path, bytes]) -> str:
     scripts = [path.as_posix() for path, data in sorted(files.items())
                if path.suffix == ".py" and b'if __name__ == "__main__":' in data]
     run = "".join(f"python {script}\n" for script in scripts)
+    others = [key for key in course.assignments if key != course.default_assignment]
+    choose = f"; pick another with `-a`, e.g. `-a {others[0]}`" if others else ""
     return (
         "## Your workflow\n\n"
         + (f"From this folder, try your code as you go:\n\n```\n{run}```\n\n" if scripts else "")
         + "From the kit's folder (the one holding `cli.py`), check your work against the public\n"
-        "tests, then package it for hand-in:\n\n"
-        "```\npython cli.py check\npython cli.py package\n```"
+        "tests, then package it for hand-in as `submission.zip`:\n\n"
+        "```\npython cli.py check\npython cli.py package\n```\n\n"
+        f"Both work on `exercises/` and the assignment `{course.default_assignment}`{choose}."
     )

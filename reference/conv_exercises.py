@@ -84,7 +84,7 @@ def exercise_2() -> NDArray[np.floating]:
 
 def exercise_3(image: NDArray[np.floating] | None = None, label: str | None = None) -> Tuple[NDArray[np.floating], Figure]:
     """
-    Exercise 3: detect horizontal edges in an MNIST digit with HORIZONTAL_FILTER, stride 1.
+    Exercise 3: horizontal edges of one MNIST digit (HORIZONTAL_FILTER), stride 1.
     Args:
         image: A 28x28 digit (default: the first MNIST digit, from first_digit())
         label: The digit's label, shown in the input's title
@@ -106,12 +106,13 @@ def exercise_3(image: NDArray[np.floating] | None = None, label: str | None = No
 
 def exercise_4(image: NDArray[np.floating] | None = None, label: str | None = None) -> Tuple[NDArray[np.floating], NDArray[np.floating], Figure]:
     """
-    Exercise 4: horizontal and vertical edges of one MNIST digit (HORIZONTAL_FILTER, VERTICAL_FILTER, stride 1).
+    Exercise 4: horizontal and vertical edges of one MNIST digit, stride 1.
     Args:
         image: A 28x28 digit (default: the first MNIST digit, from first_digit())
         label: The digit's label, shown in the input's title
     Returns:
-        Tuple of (horizontal_map, vertical_map, fig): fig has 3 panels side by side
+        Tuple of (horizontal_map, vertical_map, fig): the maps of HORIZONTAL_FILTER and
+        VERTICAL_FILTER; fig has 3 panels side by side
         (figsize (15, 5)), titled "Input Image (Digit: <label>)", "Feature Map (Horizontal Edges)"
         and "Feature Map (Vertical Edges)", drawn with show_image
     """

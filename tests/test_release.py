@@ -45,12 +45,14 @@ def solution_functions(name: str) -> list[str]:
 def test_release_reproduces_committed_handout(course, tmp_path):
     written = release_handout(ROOT, course, tmp_path)
     relative = sorted(p.relative_to(tmp_path) for p in written)
-    drifted = [str(r) for r in relative if not (HANDOUT / r).is_file() or (HANDOUT / r).read_bytes() != (tmp_path / r).read_bytes()]
+    drifted = [str(r) for r in relative
+               if not (HANDOUT / r).is_file() or (HANDOUT / r).read_bytes() != (tmp_path / r).read_bytes()]
     assert not drifted, f"exercises/ is out of date for {drifted}: run `python cli.py release` and commit the result"
     extra = sorted(str(p.relative_to(HANDOUT)) for p in HANDOUT.rglob("*")
                    if p.is_file() and p.suffix in (".py", ".md", ".npz") and p.relative_to(HANDOUT) not in relative)
     assert not extra, f"exercises/ holds files the release does not write: {extra}"
-    assert [str(r) for r in relative] == ["README.md", "conv_exercises.py", "mnist_data.py", "mnist_sample.npz", "neural_network.py"]
+    assert [str(r) for r in relative] == ["README.md", "conv_exercises.py", "mnist_data.py", "mnist_sample.npz",
+                                          "neural_network.py"]
 
 
 def test_release_default_dest_keeps_unrelated_files_and_skips_caches(course, kit_copy):
@@ -78,7 +80,8 @@ def test_release_names_a_broken_marker_in_the_reference(course, kit_copy):
     lines = path.read_text().splitlines(keepends=True)
     end = max(i for i, line in enumerate(lines) if line.strip() == "### END SOLUTION")
     path.write_text("".join(lines[:end] + lines[end + 1:]))
-    with pytest.raises(KitError, match="reference/neural_network.py: line [0-9]+: '### BEGIN SOLUTION' is never closed"):
+    never_closed = "reference/neural_network.py: line [0-9]+: '### BEGIN SOLUTION' is never closed"
+    with pytest.raises(KitError, match=never_closed):
         release_handout(kit_copy, course, kit_copy / "out")
 
 

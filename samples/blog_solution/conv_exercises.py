@@ -1,9 +1,10 @@
 """The four exercises of "Learn Deep Learning with NumPy", Part 4.2: Convolutional Layers for CNNs.
 
 Each exercise is a function that returns its results (these are graded); the blog's printing
-and plotting run under `python conv_exercises.py`. Solutions sit between the
-`### BEGIN SOLUTION` and `### END SOLUTION` markers; students get stubs via
-`python cli.py release`.
+and plotting run under `python conv_exercises.py`. In the instructor's reference (reference/)
+the solutions sit between the `### BEGIN SOLUTION` and `### END SOLUTION` markers; the student
+handout (exercises/, written by `python cli.py release`) has `raise NotImplementedError(...)`
+in their place.
 """
 
 import os
@@ -83,7 +84,7 @@ def exercise_2() -> NDArray[np.floating]:
 
 def exercise_3(image: NDArray[np.floating] | None = None, label: str | None = None) -> Tuple[NDArray[np.floating], Figure]:
     """
-    Exercise 3: detect horizontal edges in an MNIST digit with HORIZONTAL_FILTER, stride 1.
+    Exercise 3: horizontal edges of one MNIST digit (HORIZONTAL_FILTER), stride 1.
     Args:
         image: A 28x28 digit (default: the first MNIST digit, from first_digit())
         label: The digit's label, shown in the input's title
@@ -105,12 +106,13 @@ def exercise_3(image: NDArray[np.floating] | None = None, label: str | None = No
 
 def exercise_4(image: NDArray[np.floating] | None = None, label: str | None = None) -> Tuple[NDArray[np.floating], NDArray[np.floating], Figure]:
     """
-    Exercise 4: horizontal and vertical edges of one MNIST digit (HORIZONTAL_FILTER, VERTICAL_FILTER, stride 1).
+    Exercise 4: horizontal and vertical edges of one MNIST digit, stride 1.
     Args:
         image: A 28x28 digit (default: the first MNIST digit, from first_digit())
         label: The digit's label, shown in the input's title
     Returns:
-        Tuple of (horizontal_map, vertical_map, fig): fig has 3 panels side by side
+        Tuple of (horizontal_map, vertical_map, fig): the maps of HORIZONTAL_FILTER and
+        VERTICAL_FILTER; fig has 3 panels side by side
         (figsize (15, 5)), titled "Input Image (Digit: <label>)", "Feature Map (Horizontal Edges)"
         and "Feature Map (Vertical Edges)", drawn with show_image
     """

@@ -1,9 +1,9 @@
 """The NumPy neural-network library of "Learn Deep Learning with NumPy" (Parts 1 to 4.2).
 
-This is the instructor's reference: each function's solution sits between the
-`### BEGIN SOLUTION` and `### END SOLUTION` markers. Students get the same file with every
-solution replaced by `raise NotImplementedError(...)`: run `python cli.py release` to write
-that handout into exercises/.
+In the instructor's reference (reference/) each function's solution sits between the
+`### BEGIN SOLUTION` and `### END SOLUTION` markers. The student handout (exercises/, written
+by `python cli.py release`) has `raise NotImplementedError(...)` in their place: replace that
+line by your code.
 """
 
 import numpy as np
