@@ -23,8 +23,9 @@ def feedback_markdown(results: Results, figures: list[str]) -> str:
     failed = [t for t in results.tests if t.status == "failed"]
     if failed:
         lines += ["", "## What to fix", ""]
+        shown: set[str] = set()
         for test in failed:
-            lines += [f"### {test.name} (0 / {test.max_score:g})", "", *_quoted(test.output), ""]
+            lines += [f"### {test.name} (0 / {test.max_score:g})", "", *_quoted(_once(test.output, shown)), ""]
     notes = [t for t in results.tests if t.status == "passed" and t.output]
     if notes:
         lines += ["", "## Notes", ""] + [f"- {t.name}: {t.output}" for t in notes]
@@ -32,6 +33,17 @@ def feedback_markdown(results: Results, figures: list[str]) -> str:
         lines += ["", "## Your plots", ""] + [f"![{name}](figures/{name}.png)" for name in figures]
     lines += ["", f"_Seed {meta.get('seed')}, kit {meta.get('kit_version')}, course {meta.get('course_version')}._", ""]
     return "\n".join(lines)
+
+
+def _once(text: str, shown: set[str]) -> str:
+    """The message with a hint already given above shortened to a reminder."""
+    body, sep, hint = text.partition("\nHint: ")
+    if not sep:
+        return text
+    if hint in shown:
+        return f"{body}\nHint: the same as above ({hint.split(':')[0]})."
+    shown.add(hint)
+    return text
 
 
 def _quoted(text: str) -> list[str]:

@@ -225,9 +225,12 @@ class GradingPlugin:
         config.hook.pytest_deselected(items=[i for i in items if i not in keep])
         items[:] = keep
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        self._log = CallLog()  # before the fixtures: the `student` proxy of this test writes here
+
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item):
-        self._log = CallLog()
         item.stash[_NOTES_KEY] = notes = []
         token = NOTES.set(notes)
         try:

@@ -22,6 +22,7 @@ from gradekit.sandbox import isolation
 from gradekit.sandbox.runner import wire
 
 MAX_REPLY = 64 * 1024 * 1024
+TIMEOUTS_PER_FUNCTION = 2  # after this many, further calls fail at once: a hung function costs its limit twice
 START_TIMEOUT_S = 60.0
 
 
@@ -76,6 +77,7 @@ class Worker:
         self.layer = ""
         self.notes: list[str] = []
         self.restarts = 0
+        self.timeouts: dict[str, int] = {}
         self._scratch = tempfile.TemporaryDirectory(prefix="gradekit-worker-")
         self._plan: isolation.Plan | None = None
         _no_dumping()
@@ -135,6 +137,9 @@ class Worker:
     def call(self, module: str, func: str, args: tuple, kwargs: dict, *, seed: int | None = None,
              echo_args: bool = False, timeout: float | None = None) -> CallResult:
         """Run module.func(*args, **kwargs) in the worker; never raises for student faults."""
+        if self.timeouts.get(func, 0) >= TIMEOUTS_PER_FUNCTION:
+            return CallResult(error=StudentError("timeout", f"not run: it already exceeded the time limit "
+                                                            f"{TIMEOUTS_PER_FUNCTION} times in this submission"))
         if self.proc is None:
             self.start()
         self.wait_ready()
@@ -145,6 +150,8 @@ class Worker:
             self._send(request)
             reply = self._receive(limit)
         except WorkerDied as exc:
+            if str(exc) == "timeout":
+                self.timeouts[func] = self.timeouts.get(func, 0) + 1
             return CallResult(error=self._death(str(exc), limit))
         return _result(reply)
 

@@ -143,7 +143,7 @@ def figure_summary(fig: Any) -> wire.FigureSummary:
         for ax in fig.get_axes()
     ]
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=50)
+    fig.savefig(buffer, format="png", dpi=60, bbox_inches="tight")
     import matplotlib.pyplot as plt
 
     plt.close(fig)

@@ -1,0 +1,310 @@
+"""The four exercises of Part 4.2: their feature maps and plots, and the mistakes they recognise.
+
+Feature maps are compared with the reference's; a map equal to the student's own conv2d on the
+same inputs is accepted too, so a broken conv2d loses points once (on conv2d). Plots are
+checked structurally: panels, image shapes, titles, and that a map panel shows the map returned.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import signal
+
+from gradekit.grading.compare import Mismatch, Mistake, assert_matches, assert_results_match, difference, note
+from gradekit.sandbox.runner.wire import FigureSummary
+
+# The blog's inputs (Part 4.2)
+IMAGE_4X4 = np.array([[1, 1, 1, 1], [1, 2, 2, 1], [1, 2, 2, 1], [1, 1, 1, 1]], dtype=float)
+AVERAGING_FILTER = np.full((2, 2), 0.25)
+HORIZONTAL_FILTER = np.array([[-1, -1, -1], [0, 0, 0], [1, 1, 1]], dtype=float)
+VERTICAL_FILTER = np.array([[-1, 0, 1], [-1, 0, 1], [-1, 0, 1]], dtype=float)
+MNIST_SAMPLE = Path(__file__).resolve().parents[1] / "reference" / "mnist_sample.npz"
+
+
+def conv(image, kernel, stride, convention):
+    """The course's conv2d: a true convolution (the blog's code) or a cross-correlation (its formula)."""
+    slide = signal.correlate2d if convention == "cross-correlation" else signal.convolve2d
+    return slide(image, kernel, mode="valid")[::stride, ::stride]
+
+
+CONSISTENT = "consistent with your conv2d: this exercise is right given your conv2d (conv2d is graded on its own)."
+
+
+def accepted_maps(student, convention, image, kernels, stride=1):
+    """The maps accepted besides the course's: the student's own conv2d's, and cross-correlations if allowed.
+
+    `kernels` is one kernel, or a tuple of kernels for an exercise returning several maps.
+    """
+    several = isinstance(kernels, tuple)
+    kernels = kernels if several else (kernels,)
+
+    def maps(slide):
+        out = tuple(slide(k) for k in kernels)
+        return out if several else out[0]
+
+    accepted = [Mistake(CONSISTENT, lambda: maps(lambda k: student.conv2d(image, k, stride=stride)), accepted=True)]
+    if convention == "either":
+        accepted.append(Mistake("a cross-correlation, which this course accepts.",
+                                lambda: maps(lambda k: conv(image, k, stride, "cross-correlation")), accepted=True))
+    return accepted
+
+
+def own_map_shape(student, image, kernel, stride):
+    try:
+        return np.shape(student.conv2d(image, kernel, stride=stride))
+    except AssertionError:  # the student's conv2d failed: only the blog's shape counts
+        return None
+
+
+def check_shape(student, exercise, stride):
+    value = getattr(student, exercise)()
+    expected = conv(IMAGE_4X4, AVERAGING_FILTER, stride, "convolution").shape
+    shape = np.shape(value) if isinstance(value, np.ndarray) else None
+    if shape == expected:
+        return
+    if shape is not None and shape == own_map_shape(student, IMAGE_4X4, AVERAGING_FILTER, stride):
+        note(f"Accepted: {CONSISTENT}")
+        return
+    got = f"an array of shape {shape}" if shape is not None else f"a {type(value).__name__}"
+    raise Mismatch(f"{exercise} returned {got}; the 2x2 filter sliding with stride {stride} over the 4x4 image gives "
+                   f"a {expected[0]}x{expected[1]} feature map.",
+                   "the output size is floor((4 - 2) / stride) + 1 in each direction, with no padding ('valid').")
+
+
+def check_small_map(student, reference, convention, exercise, stride):
+    other = 2 if stride == 1 else 1
+    mistakes = accepted_maps(student, convention, IMAGE_4X4, AVERAGING_FILTER, stride) + [
+        Mistake(f"stride {other} used: {exercise} uses stride {stride}.", lambda: conv(IMAGE_4X4, AVERAGING_FILTER,
+                                                                                       other, convention)),
+        Mistake("a filter of ones used: the blog's averaging filter has 0.25 in each of its 4 entries.",
+                lambda: conv(IMAGE_4X4, np.ones((2, 2)), stride, convention)),
+    ]
+    expected = conv(IMAGE_4X4, AVERAGING_FILTER, stride, convention) if convention == "cross-correlation" \
+        else getattr(reference, exercise)()
+    assert_matches(getattr(student, exercise)(), expected, what="the feature map", mistakes=mistakes)
+
+
+def test_exercise_1_shape(student):
+    """exercise_1: returns the 3x3 feature map (stride 1)"""
+    check_shape(student, "exercise_1", 1)
+
+
+def test_exercise_1_values(student, reference, convention):
+    """exercise_1: the averaging filter's feature map of the blog's 4x4 image"""
+    check_small_map(student, reference, convention, "exercise_1", 1)
+
+
+def test_exercise_2_shape(student):
+    """exercise_2: returns the 2x2 feature map (stride 2)"""
+    check_shape(student, "exercise_2", 2)
+
+
+def test_exercise_2_values(student, reference, convention):
+    """exercise_2: the averaging filter's feature map of the blog's 4x4 image with stride 2"""
+    check_small_map(student, reference, convention, "exercise_2", 2)
+
+
+# -- exercises 3 and 4: an MNIST digit ------------------------------------------------------------------
+
+def digit(rng):
+    """A digit of the shipped MNIST sample, as the float64 28x28 image and label string the exercises take."""
+    with np.load(MNIST_SAMPLE) as sample:
+        i = int(rng.integers(0, len(sample["labels"])))
+        return sample["images"][i].reshape(28, 28).astype(np.float64), str(sample["labels"][i])
+
+
+@dataclass
+class DigitRun:
+    """One digit, the student's result for it, and the reference's maps."""
+
+    image: np.ndarray
+    label: str
+    result: object
+    expected: tuple
+
+
+RUNS = pytest.StashKey[dict]()
+
+
+@pytest.fixture
+def digit_run(request, student, reference, convention, rng):
+    """exercise -> DigitRun. Each exercise runs once per grading (rendering a figure is slow); its checks share it."""
+    runs = request.config.stash.setdefault(RUNS, {})
+
+    def run(exercise):
+        if exercise not in runs:
+            image, label = digit(rng)
+            try:
+                runs[exercise] = DigitRun(image, label, getattr(student, exercise)(image, label),
+                                          expected_maps(reference, exercise, image, label, convention))
+            except AssertionError as failure:  # the student's function failed: each check reports it
+                runs[exercise] = failure
+        if isinstance(runs[exercise], AssertionError):
+            raise runs[exercise]
+        return runs[exercise]
+    return run
+
+
+def expected_maps(reference, exercise, image, label, convention):
+    """The reference's maps for the digit (its figure closed at once)."""
+    import matplotlib.pyplot as plt
+
+    *maps, fig = getattr(reference, exercise)(image, label)
+    plt.close(fig)
+    if convention == "cross-correlation":
+        return tuple(conv(image, k, 1, convention) for k in (HORIZONTAL_FILTER, VERTICAL_FILTER)[:len(maps)])
+    return tuple(maps)
+
+
+def figure_of(result, exercise, count):
+    """The figure returned last in the student's tuple, or a clear failure."""
+    returns = "(feature_map, fig)" if count == 1 else "(horizontal_map, vertical_map, fig)"
+    if not isinstance(result, (tuple, list)) or len(result) != count + 1:
+        raise Mismatch(f"{exercise} should return {returns}, but returned "
+                       f"{len(result) if isinstance(result, (tuple, list)) else 'not a tuple of'} values.")
+    if not isinstance(result[-1], FigureSummary):
+        raise Mismatch(f"{exercise} should return {returns}; its last value is a {type(result[-1]).__name__}, "
+                       "not a matplotlib Figure (fig, axes = plt.subplots(...)).")
+    return result[-1]
+
+
+PANELS = {"exercise_3": "the input digit and the feature map",
+          "exercise_4": "the input digit, the horizontal and the vertical feature maps"}
+
+
+def panels_of(run, exercise, count):
+    """The axes of the student's figure that show an image, in order; the blog has one per map plus the input."""
+    fig = figure_of(run.result, exercise, count)
+    panels = [ax for ax in fig.axes if ax.images]
+    if len(panels) != count + 1:
+        extra = "" if len(panels) == len(fig.axes) else f" (of {len(fig.axes)} axes in all)"
+        raise Mismatch(f"{exercise}'s figure has {len(panels)} axes with an image{extra}; the blog's has "
+                       f"{count + 1}: {PANELS[exercise]}.",
+                       "draw each image on its own axes: fig, axes = plt.subplots(1, n) and axes[i].imshow(...).")
+    return panels
+
+
+def titled(panels, word, exercise):
+    found = [ax for ax in panels if word.lower() in ax.title.lower()]
+    if not found:
+        titles = ", ".join(repr(ax.title) for ax in panels)
+        raise Mismatch(f"no panel of {exercise}'s figure has a title containing '{word}'; its titles are {titles}.",
+                       f"title the map panel as the blog does, e.g. 'Feature Map ({word} Edges)'.")
+    return found[0]
+
+
+def check_map_panel(panel, shown_map, word, exercise):
+    """The panel titled `word` shows the map the exercise returned (as imshow received it)."""
+    image = panel.images[-1]
+    if image.shape != np.shape(shown_map):
+        raise Mismatch(f"the '{panel.title}' panel of {exercise}'s figure shows an image of shape {image.shape}; "
+                       f"the {word.lower()} feature map {exercise} returned has shape {np.shape(shown_map)}.")
+    problem = difference(image, shown_map, f"the image in the '{panel.title}' panel", 1e-6, 1e-8)
+    if problem:
+        raise Mismatch(f"{problem} It should be the {word.lower()} feature map {exercise} returned.",
+                       "imshow the returned map itself, unscaled, on that panel.")
+
+
+def check_figure_shapes(panels, exercise):
+    """The input panel shows a 28x28 image and each map panel a 26x26 one."""
+    shapes = sorted((panel.images[-1].shape for panel in panels), reverse=True)
+    expected = [(28, 28)] + [(26, 26)] * (len(panels) - 1)
+    if shapes != expected:
+        shown = ", ".join(f"{h}x{w}" for h, w in shapes)
+        raise Mismatch(f"{exercise}'s figure shows images of {shown}; the blog's shows the 28x28 digit and "
+                       f"{len(panels) - 1} feature map(s) of 26x26.",
+                       "show the digit itself and the feature maps conv2d returned ('valid' mode: 28 - 3 + 1 = 26).")
+
+
+def check_input_panel(panels, image, label, exercise):
+    maps = {id(ax) for ax in panels if "horizontal" in ax.title.lower() or "vertical" in ax.title.lower()}
+    panel = next((ax for ax in panels if id(ax) not in maps), panels[0])
+    shown = panel.images[-1]
+    if shown.shape != image.shape:
+        raise Mismatch(f"the input panel ('{panel.title}') of {exercise}'s figure shows an image of shape "
+                       f"{shown.shape}; the digit is {image.shape[0]}x{image.shape[1]}.")
+    similar = np.corrcoef(shown.ravel(), image.ravel())[0, 1] if shown.std() > 0 else 0.0
+    if not similar > 0.99:
+        raise Mismatch(f"the input panel ('{panel.title}') of {exercise}'s figure does not show the digit passed "
+                       f"to {exercise}.", "show the image argument itself, not another digit.")
+    if label not in panel.title:
+        raise Mismatch(f"the input panel's title '{panel.title}' does not name the digit's label.",
+                       "title it as the blog does, f'Input Image (Digit: {label})'.")
+
+
+def exercise_3_mistakes(student, convention, image):
+    return accepted_maps(student, convention, image, HORIZONTAL_FILTER) + [
+        Mistake("this is the vertical edge filter's map: exercise 3 uses HORIZONTAL_FILTER, "
+                "[[-1, -1, -1], [0, 0, 0], [1, 1, 1]].", lambda: conv(image, VERTICAL_FILTER, 1, convention)),
+        Mistake("the filter is upside down (or the kernel flipped twice).",
+                lambda: conv(image, HORIZONTAL_FILTER[::-1], 1, convention)),
+        Mistake("the feature map has padding: the blog's conv2d uses 'valid' mode, so a 3x3 filter on 28x28 gives "
+                "26x26.", lambda: signal.convolve2d(image, HORIZONTAL_FILTER, mode="same")),
+    ]
+
+
+def test_exercise_3_map(student, convention, digit_run):
+    """exercise_3: the horizontal edge map of an MNIST digit"""
+    run = digit_run("exercise_3")
+    figure_of(run.result, "exercise_3", 1)
+    assert_matches(run.result[0], run.expected[0], what="the feature map",
+                   mistakes=exercise_3_mistakes(student, convention, run.image))
+
+
+def test_exercise_3_figure(digit_run):
+    """exercise_3: the figure shows the 28x28 digit and the 26x26 feature map"""
+    check_figure_shapes(panels_of(digit_run("exercise_3"), "exercise_3", 1), "exercise_3")
+
+
+def test_exercise_3_input_panel(digit_run):
+    """exercise_3: the input panel shows the digit given and its label"""
+    run = digit_run("exercise_3")
+    check_input_panel(panels_of(run, "exercise_3", 1), run.image, run.label, "exercise_3")
+
+
+def test_exercise_3_map_panel(digit_run):
+    """exercise_3: the panel titled 'Horizontal' shows the feature map returned"""
+    run = digit_run("exercise_3")
+    panel = titled(panels_of(run, "exercise_3", 1), "Horizontal", "exercise_3")
+    check_map_panel(panel, run.result[0], "Horizontal", "exercise_3")
+
+
+def exercise_4_mistakes(student, convention, image):
+    horizontal, vertical = (conv(image, k, 1, convention) for k in (HORIZONTAL_FILTER, VERTICAL_FILTER))
+    return accepted_maps(student, convention, image, (HORIZONTAL_FILTER, VERTICAL_FILTER)) + [
+        Mistake("the maps are swapped: return (horizontal_map, vertical_map), in that order.",
+                lambda: (vertical, horizontal)),
+        Mistake("the horizontal filter was used for both maps: the vertical map uses VERTICAL_FILTER, "
+                "[[-1, 0, 1], [-1, 0, 1], [-1, 0, 1]].", lambda: (horizontal, horizontal)),
+        Mistake("the vertical filter was used for both maps: the horizontal map uses HORIZONTAL_FILTER, "
+                "[[-1, -1, -1], [0, 0, 0], [1, 1, 1]].", lambda: (vertical, vertical)),
+    ]
+
+
+def test_exercise_4_maps(student, convention, digit_run):
+    """exercise_4: the horizontal and vertical edge maps of an MNIST digit"""
+    run = digit_run("exercise_4")
+    figure_of(run.result, "exercise_4", 2)
+    assert_results_match(tuple(run.result[:2]), run.expected, ("horizontal_map", "vertical_map"), what="exercise_4",
+                         mistakes=exercise_4_mistakes(student, convention, run.image))
+
+
+def test_exercise_4_figure(digit_run):
+    """exercise_4: the figure shows the 28x28 digit and two 26x26 feature maps"""
+    check_figure_shapes(panels_of(digit_run("exercise_4"), "exercise_4", 2), "exercise_4")
+
+
+def test_exercise_4_input_panel(digit_run):
+    """exercise_4: the input panel shows the digit given and its label"""
+    run = digit_run("exercise_4")
+    check_input_panel(panels_of(run, "exercise_4", 2), run.image, run.label, "exercise_4")
+
+
+@pytest.mark.parametrize("word", ["Horizontal", "Vertical"])
+def test_exercise_4_map_panels(digit_run, word):
+    """exercise_4: the panel titled '{word}' shows the {word} feature map that exercise_4 returned"""
+    run = digit_run("exercise_4")
+    panel = titled(panels_of(run, "exercise_4", 2), word, "exercise_4")
+    check_map_panel(panel, run.result[0 if word == "Horizontal" else 1], word, "exercise_4")

@@ -1,0 +1,181 @@
+"""gradient_descent and numerical_gradient (Part 2): the checks and the mistakes they recognise.
+
+Loss, activation and forward functions are passed as the kit's named helpers (`Fn`), so these
+checks depend on the student's gradient_descent and numerical_gradient alone.
+"""
+
+import numpy as np
+
+from gradekit.grading.compare import Mistake, assert_matches, assert_results_match, assert_unchanged
+from gradekit.sandbox.runner.kitfns import FUNCTIONS
+from gradekit.sandbox.runner.wire import Fn
+
+# -- gradient_descent -------------------------------------------------------------------------------
+
+NOT_DIVIDED = ("gradients not divided by the batch size: the loss is a mean, so grad_W = X_batch.T @ error / "
+               "batch_size_actual and grad_b = np.mean(error).")
+
+
+def descend(X, y, W, b, lr, epochs, batch, loss, activation, seed, *, divisor="actual", bias="mean",
+            shuffle=True, drop_last=False):
+    """The blog's mini-batch gradient descent, with switches for the known mistakes."""
+    loss_fn, act = FUNCTIONS[loss], FUNCTIONS[activation]
+    shuffler, n, history = np.random.RandomState(seed), X.shape[0], []
+    for _ in range(epochs):
+        order = shuffler.permutation(n) if shuffle else np.arange(n)
+        for start in range(0, n - batch + 1 if drop_last else n, batch):
+            rows = order[start:start + batch]
+            error = act(X[rows] @ W + b) - y[rows]
+            size = {"actual": len(rows), "batch_size": batch, "none": 1}[divisor]
+            grad_b = np.mean(error) if bias == "mean" else np.sum(error)
+            W, b = W - lr * (X[rows].T @ error) / size, b - lr * grad_b
+        history.append(loss_fn(act(X @ W + b), y))
+    return W, b, history
+
+
+def descent_mistakes(*args):
+    def run(**switches):
+        return lambda: descend(*args, **switches)
+    return [
+        Mistake(NOT_DIVIDED, run(divisor="none", bias="sum")),
+        Mistake(NOT_DIVIDED, run(divisor="none")),
+        Mistake("grad_b summed instead of averaged over the batch: use np.mean(error).", run(bias="sum")),
+        Mistake("divided by batch_size instead of the actual size of each batch: the last mini-batch can be "
+                "smaller, so divide by X_batch.shape[0].", run(divisor="batch_size")),
+        Mistake("the last, smaller mini-batch was skipped: range(0, n_samples, batch_size) ends with a partial batch "
+                "that still counts.", run(drop_last=True)),
+        Mistake("the data was not shuffled: the blog shuffles at the start of each epoch with "
+                "indices = np.random.permutation(n_samples) (grading fixes the seed, so the shuffles are the blog's).",
+                run(shuffle=False)),
+    ]
+
+
+def check_descent(student, reference, rng, X, y, lr, epochs, batch, loss, activation):
+    W = rng.normal(0, 0.1, size=(X.shape[1], 1))
+    b = np.zeros((1, 1))
+    seed = int(rng.integers(0, 2**31))
+    args = (X, y, W, b, lr, epochs, batch, Fn(loss), Fn(activation))
+    got = student.call("gradient_descent", *args, seed=seed).value
+    expected = reference.call("gradient_descent", *args, seed=seed).value
+    if isinstance(got, (tuple, list)) and len(got) == 3 and isinstance(got[2], np.ndarray) and got[2].ndim == 1:
+        got = (got[0], got[1], list(got[2]))  # a loss history kept as a 1-D array is fine
+    assert_results_match(got, expected, ("W", "b", "loss_history"), what="gradient_descent",
+                         mistakes=descent_mistakes(X, y, W, b, lr, epochs, batch, loss, activation, seed))
+
+
+def regression_data(rng, n, d):
+    X = rng.standard_normal((n, d))
+    y = X @ rng.normal(0, 2, size=(d, 1)) + rng.normal() + rng.normal(0, 0.1, size=(n, 1))
+    return X, y
+
+
+def test_descent_full_batch(student, reference, rng):
+    """gradient_descent: full-batch linear regression with MSE (one batch per epoch)"""
+    X, y = regression_data(rng, 30, 3)
+    check_descent(student, reference, rng, X, y, 0.1, 5, 30, "mse", "identity")
+
+
+def test_descent_mini_batches(student, reference, rng):
+    """gradient_descent: mini-batches under a fixed seed, MSE and identity activation"""
+    X, y = regression_data(rng, 40, 3)
+    check_descent(student, reference, rng, X, y, 0.05, 4, 8, "mse", "identity")
+
+
+def test_descent_logistic(student, reference, rng):
+    """gradient_descent: logistic regression with binary cross-entropy and sigmoid"""
+    X = rng.standard_normal((40, 2))
+    y = ((X @ rng.normal(0, 2, size=(2, 1)) + rng.normal(0, 0.5, size=(40, 1))) > 0).astype(float)
+    check_descent(student, reference, rng, X, y, 0.2, 4, 10, "bce", "sigmoid")
+
+
+def test_descent_partial_batch(student, reference, rng):
+    """gradient_descent: a last mini-batch smaller than batch_size"""
+    X, y = regression_data(rng, 38, 2)
+    check_descent(student, reference, rng, X, y, 0.05, 3, 8, "mse", "identity")
+
+
+# -- numerical_gradient -----------------------------------------------------------------------------
+
+def finite_differences(X, y, params, loss, forward, h, scheme="central"):
+    """Numerical gradients of loss(forward(X, params), y) by one of the difference schemes."""
+    loss_fn, forward_fn = FUNCTIONS[loss], FUNCTIONS[forward]
+    params = {k: np.array(v, dtype=float) for k, v in params.items()}
+    grads = {}
+    for name, value in params.items():
+        grads[name] = np.zeros_like(value)
+        for idx in np.ndindex(value.shape):
+            original = value[idx]
+            value[idx] = original + h
+            plus = loss_fn(forward_fn(X, params), y)
+            value[idx] = original - h
+            minus = loss_fn(forward_fn(X, params), y)
+            value[idx] = original
+            base = loss_fn(forward_fn(X, params), y)
+            grads[name][idx] = {"central": (plus - minus) / (2 * h), "forward": (plus - base) / h,
+                                "backward": (base - minus) / h, "no_half": (plus - minus) / h}[scheme]
+    return grads
+
+
+def numerical_mistakes(X, y, params, loss, forward, h):
+    one_sided = ("one-sided difference: (L(p + h) - L(p)) / h has an error of order h; use the central difference "
+                 "(L(p + h) - L(p - h)) / (2 * h).")
+    return [
+        Mistake(one_sided, lambda: finite_differences(X, y, params, loss, forward, h, "forward")),
+        Mistake(one_sided, lambda: finite_differences(X, y, params, loss, forward, h, "backward")),
+        Mistake("divided by h instead of 2 * h: the central difference spans from p - h to p + h.",
+                lambda: finite_differences(X, y, params, loss, forward, h, "no_half")),
+        Mistake("the step h argument was ignored: perturb each entry by the h you are given (default 1e-4).",
+                lambda: finite_differences(X, y, params, loss, forward, 1e-4)),
+    ]
+
+
+def linear_problem(rng):
+    X, y = regression_data(rng, 6, 3)
+    return X, y, {"W": rng.standard_normal((3, 1)), "b": rng.standard_normal((1, 1))}
+
+
+def perceptron_problem(rng):
+    X = rng.standard_normal((8, 3))
+    y = rng.integers(0, 2, size=(8, 1)).astype(float)
+    return X, y, {"W": rng.normal(0, 0.5, size=(3, 1)), "b": rng.normal(0, 0.5, size=(1, 1))}
+
+
+def check_numerical(student, reference, X, y, params, loss, forward, h=None):
+    step = {} if h is None else {"h": h}
+    got = student.numerical_gradient(X, y, params, Fn(loss), Fn(forward), **step)
+    assert_matches(got, reference.numerical_gradient(X, y, params, Fn(loss), Fn(forward), **step),
+                   what="the gradients", mistakes=numerical_mistakes(X, y, params, loss, forward, h or 1e-4))
+    return got
+
+
+def test_numerical_linear_mse(student, reference, rng):
+    """numerical_gradient: the MSE of a linear model, against the analytic gradient"""
+    X, y, params = linear_problem(rng)
+    got = check_numerical(student, reference, X, y, params, "mse", "linear")
+    error = X @ params["W"] + params["b"] - y
+    analytic = {"W": 2 * X.T @ error / error.size, "b": 2 * error.sum(keepdims=True) / error.size}
+    assert_matches(got, analytic, what="the gradients (against the analytic gradient)", rtol=1e-5, atol=1e-7)
+
+
+def test_numerical_perceptron_bce(student, reference, rng):
+    """numerical_gradient: the binary cross-entropy of a sigmoid perceptron, against the analytic gradient"""
+    X, y, params = perceptron_problem(rng)
+    got = check_numerical(student, reference, X, y, params, "bce", "perceptron")
+    error = FUNCTIONS["perceptron"](X, params) - y
+    analytic = {"W": X.T @ error / len(X), "b": error.mean(keepdims=True)}
+    assert_matches(got, analytic, what="the gradients (against the analytic gradient)", rtol=1e-4, atol=1e-6)
+
+
+def test_numerical_step(student, reference, rng):
+    """numerical_gradient: uses the step h it is given (h = 0.05)"""
+    X, y, params = perceptron_problem(rng)
+    check_numerical(student, reference, X, y, params, "bce", "perceptron", h=0.05)
+
+
+def test_numerical_params_unchanged(student, rng):
+    """numerical_gradient: leaves params exactly as it found them"""
+    X, y, params = linear_problem(rng)
+    result = student.call("numerical_gradient", X, y, params, Fn("mse"), Fn("linear"), echo_args=True)
+    assert_unchanged(params, result.args_after[2], what="params",
+                     hint="parameters left mutated: restore each entry after perturbing it (param[idx] = original_value), "
+                          "exactly, not by adding and subtracting h again.")

@@ -1,0 +1,150 @@
+"""Grading a class: gradebook rows match results, resumable runs, kill-and-restart, late policy."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from gradekit.course import load_course
+from gradekit.late import lateness, parse_time
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "samples" / "blog_solution"
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(ROOT / "cli.py"), *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=600)
+
+
+def make_class(folder: Path) -> Path:
+    """Correct, stub, zipped, broken-zip, syntax-error and hanging submissions."""
+    folder.mkdir()
+    shutil.copytree(SAMPLE, folder / "alice")
+    shutil.copytree(ROOT / "exercises", folder / "bob", ignore=shutil.ignore_patterns("*.npz", "README.md"))
+    shutil.make_archive(str(folder / "carol"), "zip", SAMPLE)
+    (folder / "dave.zip").write_bytes(b"PK\x03\x04 not really a zip")
+    shutil.copytree(SAMPLE, folder / "erin")
+    (folder / "erin" / "neural_network.py").write_text("def conv2d(image, kernel, stride=1):\n    return (\n")
+    shutil.copytree(SAMPLE, folder / "frank")
+    with open(folder / "frank" / "neural_network.py", "a") as fh:
+        fh.write("\n\ndef conv2d(image, filter_kernel, stride=1):\n    while True:\n        pass\n")
+    return folder
+
+
+def gradebook(out: Path) -> dict[str, dict[str, str]]:
+    with open(out / "gradebook.csv", newline="") as fh:
+        return {row["student"]: row for row in csv.DictReader(fh)}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory) -> tuple[Path, Path, subprocess.CompletedProcess]:
+    base = tmp_path_factory.mktemp("class")
+    folder, out = make_class(base / "submissions"), base / "out"
+    proc = cli("grade", str(folder), "--out", str(out), "-j", "2", "--seed", "5")
+    return folder, out, proc
+
+
+def test_every_row_matches_its_results(graded):
+    folder, out, proc = graded
+    assert proc.returncode == 0, proc.stderr
+    book = gradebook(out)
+    assert sorted(book) == ["alice", "bob", "carol", "dave", "erin", "frank"]
+    course = load_course(ROOT / "course.yaml")
+    parts = list(course.assignment(None).parts)
+    assert list(next(iter(book.values()))) == ["student", "score", "max_score", *parts, "late_penalty",
+                                                "submission_sha256"]
+    for student, row in book.items():
+        results = json.loads((out / student / "results.json").read_text())
+        assert float(row["score"]) == pytest.approx(results["score"])
+        assert row["submission_sha256"] == results["extra_data"]["entry_sha256"]
+
+
+def test_each_submission_gets_what_it_earned(graded):
+    _, out, _ = graded
+    book = gradebook(out)
+    assert float(book["alice"]["conv2d"]) == 40 and float(book["carol"]["conv2d"]) == 40
+    assert float(book["bob"]["score"]) == 0  # the handout's stubs
+    assert float(book["dave"]["score"]) == 0
+    assert "zip" in json.loads((out / "dave" / "results.json").read_text())["output"]
+    assert float(book["erin"]["conv2d"]) == 0 and float(book["frank"]["conv2d"]) == 0
+    frank = json.loads((out / "frank" / "results.json").read_text())
+    assert any("time limit" in t["output"] for t in frank["tests"] if t["name"].startswith("conv2d"))
+    assert float(book["frank"]["exercise_1"]) == float(book["alice"]["exercise_1"])  # a hang costs only its part
+
+
+def test_second_run_grades_nothing_and_changed_submission_is_regraded(graded):
+    folder, out, _ = graded
+    before = gradebook(out)
+    again = cli("grade", str(folder), "--out", str(out), "-j", "2", "--seed", "5")
+    assert "Grading 0 submission(s): all up to date" in again.stdout
+    assert gradebook(out) == before
+    (folder / "bob" / "neural_network.py").write_text((SAMPLE / "neural_network.py").read_text())
+    changed = cli("grade", str(folder), "--out", str(out), "-j", "2", "--seed", "5")
+    assert "Grading 1 submission(s)" in changed.stdout
+    assert float(gradebook(out)["bob"]["conv2d"]) == 40
+    forced = cli("grade", str(folder), "--out", str(out), "-j", "2", "--seed", "5", "--force")
+    assert "Grading 6 submission(s)" in forced.stdout
+
+
+def test_killed_run_resumes_to_the_same_gradebook(tmp_path):
+    folder = tmp_path / "submissions"
+    folder.mkdir()
+    for name in ("a1", "a2", "a3", "a4", "a5"):
+        shutil.copytree(SAMPLE, folder / name)
+    whole = cli("grade", str(folder), "--out", str(tmp_path / "whole"), "-j", "1", "--seed", "3")
+    assert whole.returncode == 0, whole.stderr
+    out = tmp_path / "killed"
+    proc = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "grade", str(folder), "--out", str(out), "-j", "1",
+                             "--seed", "3"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    deadline = time.monotonic() + 120
+    while not list(out.glob("*/results.json")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    import os
+
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not (out / "gradebook.csv").exists() or len(gradebook(out)) < 5
+    for leftover in out.rglob("*.tmp"):
+        leftover.unlink()  # an interrupted atomic write leaves only its temp file, never a torn results.json
+    resumed = cli("grade", str(folder), "--out", str(out), "-j", "1", "--seed", "3")
+    assert resumed.returncode == 0, resumed.stderr
+    assert "Grading 5 submission(s)" not in resumed.stdout
+    assert gradebook(out) == gradebook(tmp_path / "whole")
+
+
+def test_late_policy_from_a_times_file(tmp_path):
+    folder = tmp_path / "submissions"
+    folder.mkdir()
+    shutil.copytree(SAMPLE, folder / "ontime")
+    shutil.copytree(SAMPLE, folder / "late")
+    times = tmp_path / "times.csv"
+    times.write_text("student,submitted_at\nontime,2026-12-14T20:00:00+00:00\nlate,2026-12-16T10:00:00+00:00\n")
+    proc = cli("grade", str(folder), "--out", str(tmp_path / "out"), "--times", str(times), "--seed", "1")
+    assert proc.returncode == 0, proc.stderr
+    book = gradebook(tmp_path / "out")
+    assert float(book["ontime"]["late_penalty"]) == 0
+    assert float(book["late"]["late_penalty"]) == 20  # 2 started days x 10% of 100
+    assert float(book["late"]["score"]) == float(book["ontime"]["score"]) - 20
+    feedback = (tmp_path / "out" / "late" / "feedback.md").read_text()
+    assert "late penalty 20 points" in feedback
+
+
+def test_lateness_rules():
+    course = load_course(ROOT / "course.yaml")
+    assignment = course.assignment("part-4.2")
+    policy = course.late_policy_for(assignment)
+    at = lambda s: parse_time(s, "test")  # noqa: E731
+    assert lateness(at("2026-12-15T00:10:00+00:00"), "t", assignment, policy, 100).penalty == 0  # grace
+    assert lateness(at("2026-12-15T00:20:00+00:00"), "t", assignment, policy, 100).days_late == 1
+    assert lateness(at("2026-12-25T00:00:00+00:00"), "t", assignment, policy, 100).penalty == 100  # past the limit
+    assert lateness(None, "none", assignment, policy, 100).penalty == 0
