@@ -148,3 +148,31 @@ def test_lateness_rules():
     assert lateness(at("2026-12-15T00:20:00+00:00"), "t", assignment, policy, 100).days_late == 1
     assert lateness(at("2026-12-25T00:00:00+00:00"), "t", assignment, policy, 100).penalty == 100  # past the limit
     assert lateness(None, "none", assignment, policy, 100).penalty == 0
+
+
+def test_shards_merge_to_the_whole_class(tmp_path):
+    folder = tmp_path / "submissions"
+    folder.mkdir()
+    for name in ("s0", "s1", "s2"):
+        shutil.copytree(SAMPLE, folder / name)
+    shutil.copytree(ROOT / "exercises", folder / "s3", ignore=shutil.ignore_patterns("*.npz", "README.md"))
+    for k in (0, 1):
+        proc = cli("grade", str(folder), "--out", str(tmp_path / f"shard-{k}"), "--shard", f"{k}/2", "--seed", "2")
+        assert proc.returncode == 0, proc.stderr
+    shards = [tmp_path / f"shard-{k}" / "gradebook.csv" for k in (0, 1)]
+    assert sorted(gradebook(shards[0].parent)) == ["s0", "s2"] and sorted(gradebook(shards[1].parent)) == ["s1", "s3"]
+    merged = tmp_path / "gradebook.csv"
+    proc = cli("gradebook", "merge", *map(str, shards), "-o", str(merged))
+    assert proc.returncode == 0 and "4 students from 2 shard(s)" in proc.stdout
+    rows = gradebook(tmp_path)
+    assert sorted(rows) == ["s0", "s1", "s2", "s3"] and float(rows["s3"]["score"]) == 0
+
+
+def test_merge_refuses_conflicting_shards(tmp_path):
+    header = "student,score,max_score\n"
+    (tmp_path / "a.csv").write_text(header + "ann,10,100\n")
+    (tmp_path / "b.csv").write_text(header + "ann,20,100\n")
+    proc = cli("gradebook", "merge", str(tmp_path / "a.csv"), str(tmp_path / "b.csv"), "-o", str(tmp_path / "m.csv"))
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert "ann is graded differently in two shards" in proc.stderr
+    assert not (tmp_path / "m.csv").exists()
