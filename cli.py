@@ -56,15 +56,29 @@ def cli(debug: bool) -> None:
 
 
 @cli.command()
+@click.argument("assignment", required=False)
+@click.option("--to", "dest", type=click.Path(path_type=Path), default=None,
+              help="Write ASSIGNMENT's handout (default: the course's default assignment) to this folder.")
+@click.option("--format", "fmt", type=click.Choice(["py", "notebook", "nbgrader"]), default="py", show_default=True,
+              help="py files, one notebook, or an nbgrader course (--to is then the course folder).")
 @COURSE_OPTION
 @user_errors
-def release(course_file: Path) -> None:
-    """Regenerate exercises/ (the student handout) from reference/."""
-    from gradekit.release import release_handout
+def release(assignment: str | None, dest: Path | None, fmt: str, course_file: Path) -> None:
+    """Regenerate exercises/ from reference/; or, with --to DIR, write one assignment's handout there.
+
+    \b
+    A handout holds the stubs, the data, the public tests and the kit's command line:
+    in DIR, `python cli.py check` and `python cli.py package` work as in the kit.
+    Releasing again into the same DIR keeps the files the student changed.
+    """
+    from gradekit.release import release as release_to
 
     paths, course = _course(course_file)
-    written = release_handout(paths.root, course)
-    click.echo(f"Released {len(written)} files to {paths.exercises}")
+    done = release_to(paths, course, assignment=assignment, dest=dest, fmt=fmt)
+    click.echo(f"Released {done.what}: {len(done.written)} files to {done.dest}")
+    if done.kept:
+        click.echo(f"Kept {len(done.kept)} file(s) changed since the last release: "
+                   + ", ".join(str(p.relative_to(done.dest)) for p in done.kept))
 
 
 @cli.command()

@@ -1,17 +1,22 @@
 """Turning what a student hands in (a folder, a .zip, notebooks) into a clean folder to grade.
 
-Extraction refuses absolute paths, `..`, links, oversize and over-compressed members; a folder's
-links that leave it are refused too. Notebooks become .py files (code cells only).
+Extraction refuses absolute paths, `..`, links, encrypted, oversize and over-compressed members
+and damaged zips; a folder's links that leave it (or lead nowhere) and special files are refused
+too. Notebooks become .py files (code cells only).
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import stat
+import uuid
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Iterable
 
 from gradekit.errors import KitError
 
@@ -39,6 +44,9 @@ def prepare(source: Path, dest: Path, support: list[Path] = ()) -> Submission:
         _copy_folder(source, dest)
     elif zipfile.is_zipfile(source):
         _extract_zip(source, dest)
+    elif source.suffix.lower() == ".zip":
+        raise KitError("not a readable zip file (damaged or cut short?)", path=source,
+                       fix="re-create it from your files, e.g. with `python cli.py package`")
     elif source.suffix == ".ipynb" or source.suffix == ".py":
         shutil.copyfile(source, dest / source.name)
     else:
@@ -58,15 +66,30 @@ def _copy_folder(source: Path, dest: Path) -> None:
         raise KitError(f"{len(files)} files is too many", path=source, fix=f"hand in at most {MAX_FILES} files")
     total = 0
     for path in files:
-        if path.is_symlink() and not _inside(path.resolve(), root):
-            raise KitError(f"the link {path.relative_to(source)} points outside the submission", path=source,
-                           fix="replace the link by the file itself")
-        if path.is_dir():
+        rel = path.relative_to(source)
+        if path.is_symlink():
+            _check_link(path, rel, root, source)
+        mode = path.stat().st_mode
+        if stat.S_ISDIR(mode):
             continue
+        if not stat.S_ISREG(mode):
+            raise KitError(f"{rel} is not a regular file", path=source, fix="hand in only ordinary files")
         total += _check_size(path.stat().st_size, total, path)
         target = dest / path.relative_to(source)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, target)
+
+
+def _check_link(path: Path, rel: Path, root: Path, source: Path) -> None:
+    """A link may point at a file inside the submission, nowhere else."""
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):  # broken, or a loop
+        raise KitError(f"the link {rel} points nowhere (broken or a loop)", path=source,
+                       fix="replace the link by the file itself") from None
+    if not _inside(target, root):
+        raise KitError(f"the link {rel} points outside the submission", path=source,
+                       fix="replace the link by the file itself")
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -82,6 +105,16 @@ def _check_size(size: int, total: int, where: Path | str) -> int:
 
 
 def _extract_zip(source: Path, dest: Path) -> None:
+    try:
+        _extract_members(source, dest)
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError, OSError) as exc:
+        # damaged data, a bad CRC, an unknown compression, a member that clashes with a folder
+        reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        raise KitError(f"the zip cannot be extracted ({reason})", path=source,
+                       fix="re-create it from your files, e.g. with `python cli.py package`") from None
+
+
+def _extract_members(source: Path, dest: Path) -> None:
     with zipfile.ZipFile(source) as archive:
         members = [m for m in archive.infolist() if not m.is_dir()]
         if len(members) > MAX_FILES:
@@ -106,6 +139,9 @@ def _safe_name(member: zipfile.ZipInfo, source: Path) -> PurePosixPath | None:
     if stat.S_ISLNK(member.external_attr >> 16):
         raise KitError(f"the zip member '{member.filename}' is a link", path=source,
                        fix="zip the file itself, not a link to it")
+    if member.flag_bits & 0x1:
+        raise KitError(f"the zip member '{member.filename}' is encrypted", path=source,
+                       fix="zip your files without a password")
     return None if IGNORED & set(name.parts) else name
 
 
@@ -126,38 +162,90 @@ def _lift_single_folder(dest: Path) -> None:
     """A zip of one folder (`mywork/neural_network.py`) is graded as that folder's content."""
     entries = list(dest.iterdir())
     if len(entries) == 1 and entries[0].is_dir():
-        inner = entries[0]
+        inner = entries[0].rename(dest / f".{uuid.uuid4().hex}")  # it may hold a name equal to its own
         for child in list(inner.iterdir()):
             child.rename(dest / child.name)
         inner.rmdir()
 
 
-def _notebooks_to_modules(dest: Path) -> None:
-    """`neural_network.ipynb` becomes `neural_network.py` unless the .py was handed in too."""
-    for notebook in sorted(dest.glob("*.ipynb")):
-        module = notebook.with_suffix(".py")
-        if not module.exists():
-            module.write_text(notebook_source(notebook), encoding="utf-8")
+def _notebooks_to_modules(dest: Path, modules: Iterable[str] = ()) -> None:
+    """Each notebook becomes the module it is named after (`neural_network.ipynb`), unless the .py was handed in.
+
+    A notebook named otherwise (`alice.ipynb`, `part-4.2.ipynb`) holds all the code: it also becomes
+    each missing module of the assignment, those in `modules` or else those its metadata names (a
+    notebook written by `release --format notebook` names them).
+    """
+    notebooks = {path: _read_notebook(path) for path in sorted(dest.glob("*.ipynb"))}
+    for path, nb in notebooks.items():
+        if not path.with_suffix(".py").exists():
+            path.with_suffix(".py").write_text(_code_cells(nb), encoding="utf-8")
+    for path, nb in notebooks.items():
+        serves = list(modules) or _named_modules(nb)
+        if path.stem in serves:
+            continue
+        for module in serves:
+            target = dest / f"{module}.py"
+            if not target.exists():
+                target.write_text(_code_cells(nb), encoding="utf-8")
+
+
+def _named_modules(nb) -> list[str]:
+    """The modules a released notebook stands for (its metadata's gradekit.modules)."""
+    named = nb.metadata.get("gradekit", {}).get("modules", []) if isinstance(nb.metadata, dict) else []
+    return [m for m in named if isinstance(m, str) and m.isidentifier()] if isinstance(named, list) else []
 
 
 def notebook_source(path: Path) -> str:
-    """The code cells of a notebook as a module; magics and shell escapes are commented out."""
+    """The code cells of a notebook as a module (see _code_cells)."""
+    return _code_cells(_read_notebook(path))
+
+
+def _read_notebook(path: Path):
     import nbformat  # slow to import (1.5 s): only when a notebook is handed in
 
     try:
-        nb = nbformat.read(path, as_version=4)
+        return nbformat.read(path, as_version=4)
     except Exception as exc:  # nbformat raises several types for a damaged file
         raise KitError(f"not a readable notebook ({type(exc).__name__})", path=path,
                        fix="re-save it from Jupyter, or hand in .py files") from None
+
+
+PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun"}  # %%magics whose body is Python: it is kept
+IPYTHON_LINE = re.compile(r"^\s*(?:[%!]|[\w.,\[\] ]+=\s*[%!]|.*\bget_ipython\(\)|[\w.]+\?\??\s*$|\?)")
+
+
+def _code_cells(nb) -> str:
+    """The code cells as one module, graded like a .py: outputs, markdown and raw cells are left out, and
+    so are nbgrader's autograded test cells (the kit grades with its own graders).
+
+    IPython syntax is not Python: magics (`%matplotlib`, `x = %time f()`), shell escapes (`!pip`),
+    `get_ipython()` calls and `obj?` help become `pass  # <the line>` at their indentation, so the
+    blocks around them stay valid. A cell magic (`%%bash`) comments out its whole cell, except
+    %%time, %%timeit, %%capture and %%prun, whose body is Python.
+    """
     lines: list[str] = []
     for cell in nb.cells:
-        if cell.cell_type != "code":
+        nbgrader = cell.get("metadata", {}).get("nbgrader", {})
+        if cell.cell_type != "code" or nbgrader.get("grade") and not nbgrader.get("solution"):
             continue
-        for line in cell.source.splitlines():
-            stripped = line.lstrip()
-            lines.append(f"# {line}" if stripped.startswith(("%", "!")) else line)
+        source = cell.source.splitlines()
+        magic = source[0].strip()[2:].split()[0] if source and source[0].lstrip().startswith("%%") and \
+            len(source[0].strip()) > 2 else None
+        if magic is not None:
+            keep = magic in PYTHON_CELL_MAGICS
+            lines.append(f"# {source[0]}")
+            lines += source[1:] if keep else [f"# {line}" for line in source[1:]]
+        else:
+            lines += [_python_line(line) for line in source]
         lines.append("")
     return "\n".join(lines) + "\n"
+
+
+def _python_line(line: str) -> str:
+    if not IPYTHON_LINE.match(line) or line.lstrip().startswith("#"):
+        return line
+    indent = line[: len(line) - len(line.lstrip())]
+    return f"{indent}pass  # {line.strip()}"
 
 
 def _digest(folder: Path) -> str:

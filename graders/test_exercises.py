@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 from scipy import signal
 
-from gradekit.grading.compare import Mismatch, Mistake, assert_matches, assert_results_match, difference, note
+from gradekit.grading.compare import (Mismatch, Mistake, assert_matches, assert_results_match, describe, difference,
+                                     note)
 from gradekit.sandbox.runner.wire import FigureSummary
 
 # The blog's inputs (Part 4.2)
@@ -46,7 +47,7 @@ def accepted_maps(student, convention, image, kernels, stride=1):
 
     accepted = [Mistake(CONSISTENT, lambda: maps(lambda k: student.conv2d(image, k, stride=stride)), accepted=True)]
     if convention == "either":
-        accepted.append(Mistake("a cross-correlation, which this course accepts.",
+        accepted.append(Mistake("a cross-correlation: this course accepts it.",
                                 lambda: maps(lambda k: conv(image, k, stride, "cross-correlation")), accepted=True))
     return accepted
 
@@ -64,8 +65,33 @@ def own_shape(student, image):
     return lambda: own_map_shape(student, image, HORIZONTAL_FILTER, 1)
 
 
-def check_shape(student, exercise, stride):
-    value = getattr(student, exercise)()
+RUNS = pytest.StashKey[dict]()
+
+
+@pytest.fixture
+def once(request):
+    """once(key, compute): compute() the first time in a grading run, its value (or failure) after that.
+
+    Each exercise runs once per grading, its checks share the result: a figure is slow to render, and a
+    hanging exercise costs one time limit, not one per check.
+    """
+    runs = request.config.stash.setdefault(RUNS, {})
+
+    def cached(key, compute):
+        if key not in runs:
+            try:
+                runs[key] = (compute(), None)
+            except AssertionError as failure:  # the student's function failed: each check reports it
+                runs[key] = (None, failure)
+        value, failure = runs[key]
+        if failure is not None:
+            raise failure
+        return value
+    return cached
+
+
+def check_shape(student, once, exercise, stride):
+    value = once(exercise, getattr(student, exercise))
     expected = conv(IMAGE_4X4, AVERAGING_FILTER, stride, "convolution").shape
     shape = np.shape(value) if isinstance(value, np.ndarray) else None
     if shape == expected:
@@ -76,10 +102,10 @@ def check_shape(student, exercise, stride):
     got = f"an array of shape {shape}" if shape is not None else f"a {type(value).__name__}"
     raise Mismatch(f"{exercise} returned {got}; the 2x2 filter sliding with stride {stride} over the 4x4 image gives "
                    f"a {expected[0]}x{expected[1]} feature map.",
-                   "the output size is floor((4 - 2) / stride) + 1 in each direction, with no padding ('valid').")
+                   "output size: floor((4 - 2) / stride) + 1 in each direction, with no padding ('valid').")
 
 
-def check_small_map(student, reference, convention, exercise, stride):
+def check_small_map(student, reference, convention, once, exercise, stride):
     other = 2 if stride == 1 else 1
     mistakes = accepted_maps(student, convention, IMAGE_4X4, AVERAGING_FILTER, stride) + [
         Mistake(f"stride {other} used: {exercise} uses stride {stride}.", lambda: conv(IMAGE_4X4, AVERAGING_FILTER,
@@ -89,27 +115,27 @@ def check_small_map(student, reference, convention, exercise, stride):
     ]
     expected = conv(IMAGE_4X4, AVERAGING_FILTER, stride, convention) if convention == "cross-correlation" \
         else getattr(reference, exercise)()
-    assert_matches(getattr(student, exercise)(), expected, what="the feature map", mistakes=mistakes)
+    assert_matches(once(exercise, getattr(student, exercise)), expected, what="the feature map", mistakes=mistakes)
 
 
-def test_exercise_1_shape(student):
+def test_exercise_1_shape(student, once):
     """exercise_1: returns the 3x3 feature map (stride 1)"""
-    check_shape(student, "exercise_1", 1)
+    check_shape(student, once, "exercise_1", 1)
 
 
-def test_exercise_1_values(student, reference, convention):
+def test_exercise_1_values(student, reference, convention, once):
     """exercise_1: the averaging filter's feature map of the blog's 4x4 image"""
-    check_small_map(student, reference, convention, "exercise_1", 1)
+    check_small_map(student, reference, convention, once, "exercise_1", 1)
 
 
-def test_exercise_2_shape(student):
+def test_exercise_2_shape(student, once):
     """exercise_2: returns the 2x2 feature map (stride 2)"""
-    check_shape(student, "exercise_2", 2)
+    check_shape(student, once, "exercise_2", 2)
 
 
-def test_exercise_2_values(student, reference, convention):
+def test_exercise_2_values(student, reference, convention, once):
     """exercise_2: the averaging filter's feature map of the blog's 4x4 image with stride 2"""
-    check_small_map(student, reference, convention, "exercise_2", 2)
+    check_small_map(student, reference, convention, once, "exercise_2", 2)
 
 
 # -- exercises 3 and 4: an MNIST digit ------------------------------------------------------------------
@@ -131,25 +157,15 @@ class DigitRun:
     expected: tuple
 
 
-RUNS = pytest.StashKey[dict]()
-
-
 @pytest.fixture
-def digit_run(request, student, reference, convention, rng):
-    """exercise -> DigitRun. Each exercise runs once per grading (rendering a figure is slow); its checks share it."""
-    runs = request.config.stash.setdefault(RUNS, {})
-
+def digit_run(student, reference, convention, rng, once):
+    """exercise -> DigitRun: the exercise run once per grading on a digit drawn for it."""
     def run(exercise):
-        if exercise not in runs:
+        def compute():
             image, label = digit(rng)
-            try:
-                runs[exercise] = DigitRun(image, label, getattr(student, exercise)(image, label),
-                                          expected_maps(reference, exercise, image, label, convention))
-            except AssertionError as failure:  # the student's function failed: each check reports it
-                runs[exercise] = failure
-        if isinstance(runs[exercise], AssertionError):
-            raise runs[exercise]
-        return runs[exercise]
+            return DigitRun(image, label, getattr(student, exercise)(image, label),
+                            expected_maps(reference, exercise, image, label, convention))
+        return once(exercise, compute)
     return run
 
 
@@ -168,8 +184,8 @@ def figure_of(result, exercise, count):
     """The figure returned last in the student's tuple, or a clear failure."""
     returns = "(feature_map, fig)" if count == 1 else "(horizontal_map, vertical_map, fig)"
     if not isinstance(result, (tuple, list)) or len(result) != count + 1:
-        raise Mismatch(f"{exercise} should return {returns}, but returned "
-                       f"{len(result) if isinstance(result, (tuple, list)) else 'not a tuple of'} values.")
+        got = f"{len(result)} values" if isinstance(result, (tuple, list)) else describe(result)
+        raise Mismatch(f"{exercise} should return {returns}, but returned {got}.")
     if not isinstance(result[-1], FigureSummary):
         raise Mismatch(f"{exercise} should return {returns}; its last value is a {type(result[-1]).__name__}, "
                        "not a matplotlib Figure (fig, axes = plt.subplots(...)).")
@@ -188,7 +204,7 @@ def panels_of(run, exercise, count):
         extra = "" if len(panels) == len(fig.axes) else f" (of {len(fig.axes)} axes in all)"
         raise Mismatch(f"{exercise}'s figure has {len(panels)} axes with an image{extra}; the blog's has "
                        f"{count + 1}: {PANELS[exercise]}.",
-                       "draw each image on its own axes: fig, axes = plt.subplots(1, n) and axes[i].imshow(...).")
+                       "one panel per image: fig, axes = plt.subplots(1, n), then axes[i].imshow(...) on each.")
     return panels
 
 
@@ -197,7 +213,7 @@ def titled(panels, word, exercise):
     if not found:
         titles = ", ".join(repr(ax.title) for ax in panels)
         raise Mismatch(f"no panel of {exercise}'s figure has a title containing '{word}'; its titles are {titles}.",
-                       f"title the map panel as the blog does, e.g. 'Feature Map ({word} Edges)'.")
+                       f"panel titles: title the map panel as the blog does, e.g. 'Feature Map ({word} Edges)'.")
     return found[0]
 
 
@@ -210,7 +226,7 @@ def check_map_panel(panel, shown_map, word, exercise):
     problem = difference(image, shown_map, f"the image in the '{panel.title}' panel", 1e-6, 1e-8)
     if problem:
         raise Mismatch(f"{problem} It should be the {word.lower()} feature map {exercise} returned.",
-                       "imshow the returned map itself, unscaled, on that panel.")
+                       "another image is shown: imshow the returned map itself, unscaled, on that panel.")
 
 
 def check_figure_shapes(panels, exercise, student_shape):
@@ -225,7 +241,8 @@ def check_figure_shapes(panels, exercise, student_shape):
     shown = ", ".join(f"{h}x{w}" for h, w in shapes)
     raise Mismatch(f"{exercise}'s figure shows images of {shown}; the blog's shows the 28x28 digit and "
                    f"{len(panels) - 1} feature map(s) of 26x26.",
-                   "show the digit itself and the feature maps conv2d returned ('valid' mode: 28 - 3 + 1 = 26).")
+                   "image sizes: show the digit itself and the feature maps conv2d returned "
+                   "('valid' mode, 28 - 3 + 1 = 26).")
 
 
 def check_input_panel(panels, image, label, exercise):
@@ -238,17 +255,29 @@ def check_input_panel(panels, image, label, exercise):
     similar = np.corrcoef(shown.ravel(), image.ravel())[0, 1] if shown.std() > 0 else 0.0
     if not similar > 0.99:
         raise Mismatch(f"the input panel ('{panel.title}') of {exercise}'s figure does not show the digit passed "
-                       f"to {exercise}.", "show the image argument itself, not another digit.")
+                       f"to {exercise}.", "another digit shown: show the image argument itself.")
     if label not in panel.title:
         raise Mismatch(f"the input panel's title '{panel.title}' does not name the digit's label.",
-                       "title it as the blog does, f'Input Image (Digit: {label})'.")
+                       "label missing: title it as the blog does, f'Input Image (Digit: {label})'.")
+
+
+OTHER_DIGIT = ("the map is of another digit: use the image passed to the exercise (first_digit() is only its "
+               "default when no image is given).")
+
+
+def first_digit():
+    """The digit a student's exercise sees when it ignores its image argument (the sample's first)."""
+    with np.load(MNIST_SAMPLE) as sample:
+        return sample["images"][0].reshape(28, 28).astype(np.float64)
 
 
 def exercise_3_mistakes(student, convention, image):
     return accepted_maps(student, convention, image, HORIZONTAL_FILTER) + [
+        Mistake(OTHER_DIGIT, lambda: conv(first_digit(), HORIZONTAL_FILTER, 1, convention)),
         Mistake("this is the vertical edge filter's map: exercise 3 uses HORIZONTAL_FILTER, "
                 "[[-1, -1, -1], [0, 0, 0], [1, 1, 1]].", lambda: conv(image, VERTICAL_FILTER, 1, convention)),
-        Mistake("the filter is upside down (or the kernel flipped twice).",
+        Mistake("sign flipped: for HORIZONTAL_FILTER a cross-correlation (the blog's formula, or the filter turned "
+                "upside down) is minus the blog's convolution; compute the map with conv2d.",
                 lambda: conv(image, HORIZONTAL_FILTER[::-1], 1, convention)),
         Mistake("the feature map has padding: the blog's conv2d uses 'valid' mode, so a 3x3 filter on 28x28 gives "
                 "26x26.", lambda: signal.convolve2d(image, HORIZONTAL_FILTER, mode="same")),
@@ -285,6 +314,8 @@ def test_exercise_3_map_panel(digit_run):
 def exercise_4_mistakes(student, convention, image):
     horizontal, vertical = (conv(image, k, 1, convention) for k in (HORIZONTAL_FILTER, VERTICAL_FILTER))
     return accepted_maps(student, convention, image, (HORIZONTAL_FILTER, VERTICAL_FILTER)) + [
+        Mistake(OTHER_DIGIT, lambda: tuple(conv(first_digit(), k, 1, convention)
+                                           for k in (HORIZONTAL_FILTER, VERTICAL_FILTER))),
         Mistake("the maps are swapped: return (horizontal_map, vertical_map), in that order.",
                 lambda: (vertical, horizontal)),
         Mistake("the horizontal filter was used for both maps: the vertical map uses VERTICAL_FILTER, "

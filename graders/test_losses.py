@@ -29,7 +29,8 @@ def check_log_loss(value, expected, loss_with, what, mistakes):
     low, high = (loss_with(eps) for eps in EPSILONS)  # a larger epsilon gives a smaller loss
     if got is not None and got.shape == () and low * (1 - 1e-6) <= got <= high * (1 + 1e-6):
         if not np.isclose(got, expected, rtol=1e-6):
-            note(f"Accepted: {what} is {float(got):.6g} with your epsilon, {float(expected):.6g} with the blog's 1e-15.")
+            note(f"Accepted: {what} is {float(got):.6g} with your epsilon, {float(expected):.6g} with the "
+                 "blog's 1e-15.")
         return
     assert_matches(value, expected, what=what, mistakes=mistakes)
 

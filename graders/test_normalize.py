@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from gradekit.grading.compare import Mistake, Mismatch, assert_matches, assert_unchanged
+from gradekit.grading.compare import Mistake, assert_matches, assert_shape, assert_unchanged
 
 
 def standardized(X, mean, std):
@@ -21,7 +21,8 @@ def normalize_mistakes(X):
     """Known wrong outputs of normalize(X)."""
     X = np.asarray(X, dtype=float)
     mean, std = X.mean(axis=0), X.std(axis=0)
-    row_axis = "wrong axis: normalise each column (one feature over all samples) with axis=0; axis=1 normalises each row."
+    row_axis = ("wrong axis: normalise each column (one feature over all samples) with axis=0; axis=1 normalises "
+                "each row.")
     return [
         Mistake("division by zero: a constant column has standard deviation 0, so (X - mean) / std is 0/0 = nan. "
                 "Divide only where std != 0 (e.g. std = np.where(std == 0, 1, std)); a constant column becomes 0.",
@@ -67,13 +68,11 @@ def test_integer_input(student, reference, rng):
     check_normalize(student, reference, X)
 
 
-def test_input_unchanged(student, reference, rng):
-    """normalize: returns a new array and leaves X unchanged"""
+def test_input_unchanged(student, rng):
+    """normalize: returns a new array of X's shape and leaves X unchanged"""
     X = features(rng, 9, 3)
     result = student.call("normalize", X, echo_args=True)
     assert_unchanged(X, result.args_after[0], what="X",
                      hint="normalize modified its input in place (e.g. X -= mean): compute a new array, "
                           "normalized_X = (X - mean) / std, and leave X as it was.")
-    if result.value is None:
-        raise Mismatch("normalize returned None: return the normalized array.")
-    assert_matches(result.value, reference.normalize(X), what="the normalized array", mistakes=normalize_mistakes(X))
+    assert_shape(result.value, X.shape, "the normalized array")

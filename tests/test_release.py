@@ -1,17 +1,23 @@
-"""release: the committed handout is exactly what the reference generates, and its stubs are sound."""
+"""release: the committed handout is exactly what the reference generates, and its stubs are sound;
+one assignment's handout holds its stubs, data and public tests only, and `check` runs in it."""
 
 from __future__ import annotations
 
 import ast
 import inspect
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from conftest import ROOT, load_module
 from gradekit.errors import KitError
-from gradekit.release import BEGIN, release_handout, stub_source
+from gradekit.paths import KitPaths
+from gradekit.release import (BEGIN, CHECK_SEED, END, MARKER, public_tests_source, release, release_assignment,
+                              release_handout, stub_source)
 
 HANDOUT = ROOT / "exercises"
 STUBBED = ("neural_network.py", "conv_exercises.py")
@@ -197,3 +203,213 @@ def test_release_readme_follows_the_course_convention(course, kit_copy):
     release_handout(kit_copy, either, kit_copy / "out")
     readme = (kit_copy / "out" / "README.md").read_text(encoding="utf-8")
     assert "`conv2d` must compute either convention" in readme
+
+
+# one assignment's handout ---------------------------------------------------------------------
+
+KIT = KitPaths(ROOT)
+SAMPLE = ROOT / "samples" / "typical_student"
+
+
+@pytest.fixture(scope="module")
+def handout(course, tmp_path_factory) -> Path:
+    """The py handout of part-4.2, released once for these tests (do not change it: copy it)."""
+    dest = tmp_path_factory.mktemp("handout") / "my-work"
+    release_assignment(KIT, course, "part-4.2", dest)
+    return dest
+
+
+@pytest.fixture(scope="module")
+def library_handout(course, tmp_path_factory) -> Path:
+    dest = tmp_path_factory.mktemp("library") / "my-work"
+    release_assignment(KIT, course, "library", dest)
+    return dest
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "cli.py", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+def parts_tested_in(graders: Path) -> set[str]:
+    """The part of every test in a folder of graders (the first word of its docstring, as the grading run reads it)."""
+    parts = set()
+    for path in graders.glob("test_*.py"):
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("test"):
+                parts.add((ast.get_docstring(node) or node.name).split(":")[0].strip())
+    return parts
+
+
+def solution_lines(names: list[str]) -> set[str]:
+    """The distinctive lines of the reference's solution blocks in the functions `names` (markers excluded)."""
+    lines = set()
+    for path in (ROOT / "reference").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        for name, node in functions(source).items():
+            if name in names:
+                block = ast.get_source_segment(source, node).split(BEGIN)[1:]
+                lines |= {line.strip() for part in block for line in part.split(END)[0].splitlines()
+                          if len(line.strip()) > 30}
+    return lines
+
+
+def test_handout_holds_stubs_data_public_tests_and_the_kit(course, handout):
+    files = sorted(p.relative_to(handout).as_posix() for p in handout.rglob("*")
+                   if p.is_file() and "gradekit" not in p.parts)
+    assert files == [MARKER, "README.md", "cli.py", "course.yaml", "exercises/conv_exercises.py",
+                     "exercises/mnist_data.py", "exercises/mnist_sample.npz", "exercises/neural_network.py",
+                     "graders/conftest.py", "graders/test_conv2d.py", "graders/test_exercises.py",
+                     "reference/answers.json", "reference/conv_exercises.py", "reference/mnist_sample.npz",
+                     "reference/neural_network.py", "requirements.txt"]
+    assert (handout / "gradekit" / "grading" / "run.py").is_file()
+    sample = (ROOT / "reference" / "mnist_sample.npz").read_bytes()
+    assert (handout / "exercises" / "mnist_sample.npz").read_bytes() == sample
+    assert "nbgrader" not in (handout / "requirements.txt").read_text()
+    readme = (handout / "README.md").read_text()
+    for text in ("## Part 4.2: Convolutional Layers for CNNs (`part-4.2`)",
+                 "| `exercise_3` | `conv_exercises.py` | 20 | no |",
+                 "python cli.py check\npython cli.py package", "python exercises/conv_exercises.py"):
+        assert text in readme
+
+
+def test_handout_ships_only_public_tests(course, handout, library_handout):
+    for folder, key in ((handout, "part-4.2"), (library_handout, "library")):
+        public = {name for name, part in course.assignments[key].parts.items() if part.public}
+        assert parts_tested_in(folder / "graders") == public
+    shipped = (library_handout / "graders" / "test_activations.py").read_text()
+    assert "softmax_mistakes" not in shipped and "def check_relu" in shipped  # the hidden part's helpers stay behind
+    assert not (library_handout / "graders" / "test_training.py").exists()
+
+
+def test_handout_holds_no_solution_of_what_it_asks(course, handout, library_handout):
+    for folder, key in ((handout, "part-4.2"), (library_handout, "library")):
+        assignment = course.assignments[key]
+        asked = [f for a in course.assignments.values() for f in a.parts if f not in assignment.provided]
+        secret = solution_lines(asked)
+        assert secret
+        for path in folder.rglob("*"):
+            if path.is_file() and path.suffix in (".py", ".md", ".json", ".yaml", ".txt"):
+                text = path.read_text(encoding="utf-8")
+                leaked = [line for line in secret if line in text]
+                assert not leaked, f"{path.relative_to(folder)} holds solution lines: {leaked[:2]}"
+
+
+def test_handout_hands_out_the_functions_it_builds_on_whole(handout, library_handout, nn):
+    module = load_module(handout / "exercises" / "neural_network.py", "handout_part42_neural_network")
+    Z = np.random.default_rng(0).standard_normal((4, 3))
+    np.testing.assert_allclose(module.softmax(Z), nn.softmax(Z))
+    with pytest.raises(NotImplementedError, match="conv2d: your code here"):
+        module.conv2d(np.ones((3, 3)), np.ones((2, 2)))
+    library = load_module(library_handout / "exercises" / "neural_network.py", "handout_library_neural_network")
+    with pytest.raises(NotImplementedError, match="softmax: your code here"):
+        library.softmax(Z)
+
+
+@pytest.mark.parametrize("work, expected", [
+    (None, "Public tests: 0 / 60."),
+    (ROOT / "reference", "Public tests: 60 / 60."),
+    (SAMPLE, None),  # the kit's own check of the same work, on the same inputs
+])
+def test_check_runs_in_the_handout_as_in_the_kit(course, handout, tmp_path, work, expected):
+    from cli import check_lines
+    from gradekit.grading.run import grade
+
+    folder = tmp_path / "my-work"
+    shutil.copytree(handout, folder)
+    for name in ("neural_network.py", "conv_exercises.py"):
+        if work is not None:
+            shutil.copy(work / name, folder / "exercises" / name)
+    proc = run_cli("check", cwd=folder)
+    assert proc.returncode == 0, proc.stderr
+    if expected is None:
+        results = grade(SAMPLE, tmp_path / "kit", paths=KIT, course=course, public_only=True, seed=CHECK_SEED)
+        kit = [line for line, _ in check_lines(results)]
+        assert proc.stdout.splitlines()[:len(kit)] == kit
+        expected = f"Public tests: {results.score:g} / {results.max_score:g}."
+        assert 0 < results.score < results.max_score
+    assert expected in proc.stdout
+
+
+def test_release_refuses_a_folder_that_is_not_a_handout(course, tmp_path):
+    mine = tmp_path / "thesis"
+    mine.mkdir()
+    (mine / "notes.py").write_text("mine")
+    with pytest.raises(KitError) as info:
+        release(KIT, course, assignment="part-4.2", dest=mine)
+    assert str(info.value).startswith(f"{mine}: a folder that is not empty and is not a handout")
+    assert "Fix: pass --to a new or empty folder" in str(info.value)
+    assert [p.name for p in mine.iterdir()] == ["notes.py"]
+
+
+def test_release_again_keeps_the_students_changes(course, handout, tmp_path):
+    folder = tmp_path / "my-work"
+    shutil.copytree(handout, folder)
+    work = folder / "exercises" / "neural_network.py"
+    work.write_text(work.read_text() + "\n# my work\n")
+    (folder / "README.md").unlink()
+    done = release(KIT, course, assignment="part-4.2", dest=folder)
+    assert done.kept == [work]
+    assert work.read_text().endswith("# my work\n")
+    assert (folder / "README.md").is_file()
+    again = release(KIT, course, assignment="part-4.2", dest=folder)
+    assert again.kept == [work]  # still the student's: the record keeps what was released
+    with pytest.raises(KitError, match="this folder holds the py release of part-4.2"):
+        release(KIT, course, assignment="library", dest=folder)
+    with pytest.raises(KitError, match="this folder holds the py release of part-4.2"):
+        release(KIT, course, assignment="part-4.2", dest=folder, fmt="notebook")
+
+
+def test_release_cli_needs_a_folder_for_one_assignment():
+    proc = run_cli("release", "library", cwd=ROOT)
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert "Fix: add --to DIR, e.g. `python cli.py release library --to my-work`" in proc.stderr
+
+
+# public_tests_source -----------------------------------------------------------------------------
+
+GRADER = '''"""Graders of a and b."""
+
+import pytest
+
+LIMIT = 3
+SECRET = "only b uses this"
+
+
+def shared(x):
+    return x + LIMIT
+
+
+# -- b ----------------------------------------------------------------
+
+def b_helper(student):
+    return SECRET
+
+
+@pytest.fixture(name="b_data")
+def make_b_data():
+    return 1
+
+
+def test_a(student, rng):
+    """a: checks a"""
+    assert shared(1)
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_b(student, b_data, n):
+    """b: checks b with {n}"""
+    assert b_helper(student)
+    # b's last words
+'''
+
+
+def test_public_tests_source_drops_hidden_tests_and_what_only_they_use():
+    kept = public_tests_source(GRADER, {"a"}, "graders/test_ab.py")
+    assert "def test_a" in kept and "def shared" in kept and "LIMIT = 3" in kept
+    for gone in ("test_b", "b_helper", "SECRET", "b_data", "parametrize", "# -- b", "last words"):
+        assert gone not in kept
+    ast.parse(kept)
+    assert public_tests_source(GRADER, {"a", "b"}, "g.py") == GRADER
+    assert public_tests_source(GRADER, set(), "g.py") is None
+    with pytest.raises(KitError, match="g.py: line 1"):
+        public_tests_source("def (:\n", {"a"}, "g.py")

@@ -138,14 +138,18 @@ def _array_difference(actual: Any, expected: Any, what: str, rtol: float, atol: 
     close = np.isclose(a, e, rtol=rtol, atol=atol, equal_nan=True)
     if close.all():
         return None
+    if a.shape == ():
+        return f"{what} is {_num(a)}, expected {_num(e)}."
     bad = np.argwhere(~close)
     first = tuple(int(i) for i in bad[0])
     where = f" at index {list(first)}" if first else ""
-    errors = np.abs(a - e)
-    largest = np.nanmax(errors) if np.isfinite(errors).any() else float("inf")
+    with np.errstate(invalid="ignore"):
+        errors = np.abs(a - e)[~close]
+    finite = errors[np.isfinite(errors)]
+    largest = f"; largest error {_num(finite.max())}" if finite.size == errors.size else ""
     nonfinite = "" if np.isfinite(a).all() else f" It contains {int((~np.isfinite(a)).sum())} nan/inf values."
     return (f"{what} differs in {len(bad)} of {a.size} entries: first{where} got {_num(a[first])}, "
-            f"expected {_num(e[first])}; largest error {_num(largest)}.{nonfinite}")
+            f"expected {_num(e[first])}{largest}.{nonfinite}")
 
 
 def _num(x: Any) -> str:
@@ -155,6 +159,15 @@ def _num(x: Any) -> str:
 def _detail(actual: Any, expected: Any) -> str:
     with np.printoptions(precision=5, threshold=60, edgeitems=3):
         return f"got:\n{actual!r}\nexpected:\n{expected!r}"
+
+
+def assert_shape(actual: Any, shape: tuple[int, ...], what: str) -> None:
+    """Fail unless `actual` is a numeric array (or number) of exactly `shape`."""
+    plain = as_plain(actual)
+    if plain is None:
+        raise Mismatch(f"{what} should be an array of shape {shape}, but is {describe(actual)}.")
+    if plain.shape != tuple(shape):
+        raise Mismatch(f"{what} has shape {plain.shape}, expected {tuple(shape)}.")
 
 
 def assert_unchanged(before: Any, after: Any, *, what: str, hint: str) -> None:

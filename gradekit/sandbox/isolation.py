@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,7 @@ from gradekit.course import Limits
 
 RUNNER = Path(__file__).with_name("runner")
 SANDBOX_UID = 65534
+STALE_CGROUP_S = 3600  # an empty worker cgroup this old was left behind by an interrupted run
 BASE_BINDS = ("/usr", "/bin", "/lib", "/lib64", "/lib32", "/sbin", "/etc/alternatives", "/etc/ld.so.cache")
 
 
@@ -77,10 +79,23 @@ def pids_cgroup_root() -> Path | None:
         base = root / "gradekit"
         try:
             base.mkdir(exist_ok=True)
-            return base if os.access(base, os.W_OK) else None
         except OSError:
             continue
+        if os.access(base, os.W_OK):
+            _remove_stale(base)
+            return base
     return None
+
+
+def _remove_stale(base: Path) -> None:
+    """Remove old empty worker cgroups (rmdir refuses a cgroup that still holds processes)."""
+    now = time.time()
+    for group in base.iterdir():
+        try:
+            if group.is_dir() and now - group.stat().st_mtime > STALE_CGROUP_S:
+                group.rmdir()
+        except OSError:
+            continue
 
 
 def _read(path: Path) -> str:
@@ -147,13 +162,15 @@ def plan(submission: Path, scratch: Path, limits: Limits, *, force_layer: str | 
     notes = [] if cgroup or os.getuid() != 0 else ["process count unbounded: root without a pids cgroup"]
     if use_bwrap:
         argv = _bwrap_argv(submission, limits)
-        env, cwd, root, layer = worker_env("/tmp"), "/", "/submission", "bubblewrap"
+        env, cwd, root, layers = worker_env("/tmp"), "/", "/submission", ["bubblewrap"]
     else:
         argv = [sys.executable, "-I", "-B", str(RUNNER / "worker_main.py")]
-        env, cwd, root, layer = worker_env(str(scratch)), str(scratch), str(submission), "rlimits"
-        notes.append("no namespaces: the worker can read files the grader's user can read")
-    layer += "+pids-cgroup" if cgroup else "+rlimit-nproc" if os.getuid() != 0 else ""
-    return Plan(argv, env, cwd, root, f"{layer}+rlimits", limits, cgroup, notes)
+        env, cwd, root, layers = worker_env(str(scratch)), str(scratch), str(submission), ["rlimits"]
+        notes.append("no namespaces: the worker can read and write what the grader's user can, "
+                     "and reach the network")
+    layers += ["pids-cgroup"] if cgroup else ["rlimit-nproc"] if os.getuid() != 0 else []
+    layer = "+".join(dict.fromkeys([*layers, "rlimits"]))
+    return Plan(argv, env, cwd, root, layer, limits, cgroup, notes)
 
 
 def _bwrap_argv(submission: Path, limits: Limits) -> list[str]:
@@ -188,20 +205,25 @@ def _new_cgroup(max_pids: int) -> Path | None:
         return None
 
 
-def reap_cgroup(group: Path | None) -> None:
-    """Kill every process left in a worker's cgroup, then remove it."""
+def reap_cgroup(group: Path | None, timeout: float = 5.0) -> None:
+    """Kill every process left in a worker's cgroup, then remove it.
+
+    Killed processes take a moment to leave the cgroup (rmdir fails with EBUSY until then), so
+    this kills and retries until the cgroup is gone or `timeout` passes.
+    """
     if group is None:
         return
-    for _ in range(50):
-        pids = [int(p) for p in _read(group / "cgroup.procs").split()]
-        if not pids:
-            break
-        for pid in pids:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for pid in (int(p) for p in _read(group / "cgroup.procs").split()):
             try:
                 os.kill(pid, 9)
             except ProcessLookupError:
                 pass
-    try:
-        group.rmdir()
-    except OSError:
-        pass
+        try:
+            group.rmdir()
+            return
+        except FileNotFoundError:
+            return
+        except OSError:
+            time.sleep(0.005)

@@ -1,7 +1,8 @@
 """The trusted side of a worker: start it contained, call student functions, survive it.
 
 A call that hangs, crashes the worker or returns something unreadable fails alone, with the
-reason; the worker is then restarted for the calls that follow.
+reason; the worker is then restarted for the calls that follow. A submission that cannot even be
+imported (it hangs or exits at module level) fails every call with that reason, without restarts.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ from gradekit.course import Limits
 from gradekit.sandbox import isolation
 from gradekit.sandbox.runner import wire
 
-MAX_REPLY = 64 * 1024 * 1024
+MAX_REPLY = 16 * 1024 * 1024  # bytes of one reply; the worker itself refuses to send more
 TIMEOUTS_PER_FUNCTION = 2  # after this many, further calls fail at once: a hung function costs its limit twice
-START_TIMEOUT_S = 60.0
+IMPORT_ALLOWANCE_S = 10.0  # start-up (Python, numpy, scipy, matplotlib) on top of call_timeout_s
 
 
 @dataclass
@@ -78,6 +79,7 @@ class Worker:
         self.notes: list[str] = []
         self.restarts = 0
         self.timeouts: dict[str, int] = {}
+        self.start_failure: StudentError | None = None  # the submission could not even be imported
         self._scratch = tempfile.TemporaryDirectory(prefix="gradekit-worker-")
         self._plan: isolation.Plan | None = None
         _no_dumping()
@@ -92,16 +94,26 @@ class Worker:
             plan.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             env=plan.env, cwd=plan.cwd, preexec_fn=plan.preexec, close_fds=True,
         )
-        init = {"root": plan.root, "modules": self.modules, "output_cap": self.limits.output_kb * 1024}
-        self._send(init)
+        init = {"root": plan.root, "modules": self.modules, "output_cap": self.limits.output_kb * 1024,
+                "reply_cap": MAX_REPLY}
+        try:
+            self._send(init)
+        except WorkerDied:
+            pass  # it ended already: wait_ready() finds the pipe closed and says why
+
+    @property
+    def start_timeout(self) -> float:
+        """How long importing the submission may take: one call's time limit plus start-up."""
+        return self.limits.call_timeout_s + IMPORT_ALLOWANCE_S
 
     def wait_ready(self) -> dict:
         """The worker's greeting: which modules imported, and the errors of those that did not."""
         if not self.hello:
             try:
-                self.hello = self._receive(START_TIMEOUT_S)
+                self.hello = _clean_hello(self._receive(self.start_timeout), self.modules)
             except WorkerDied as exc:
-                self.hello = {"ok": False, "died": str(exc)}
+                self.start_failure = self._death(str(exc), self.start_timeout, starting=True)
+                self.hello = {"ok": False, "died": self.start_failure.message, "errors": {}}
         return self.hello
 
     def stop(self) -> None:
@@ -140,9 +152,11 @@ class Worker:
         if self.timeouts.get(func, 0) >= TIMEOUTS_PER_FUNCTION:
             return CallResult(error=StudentError("timeout", f"not run: it already exceeded the time limit "
                                                             f"{TIMEOUTS_PER_FUNCTION} times in this submission"))
-        if self.proc is None:
+        if self.proc is None and self.start_failure is None:
             self.start()
         self.wait_ready()
+        if self.start_failure is not None:  # importing fails the same way every time: no restart
+            return CallResult(error=self.start_failure)
         request = {"op": "call", "module": module, "func": func, "args": wire.encode(list(args)),
                    "kwargs": wire.encode(kwargs), "seed": seed, "echo_args": echo_args}
         limit = timeout or self.limits.call_timeout_s
@@ -153,22 +167,20 @@ class Worker:
             if str(exc) == "timeout":
                 self.timeouts[func] = self.timeouts.get(func, 0) + 1
             return CallResult(error=self._death(str(exc), limit))
-        return _result(reply)
+        return _result(reply, self.limits.output_kb * 1024)
 
-    def _death(self, why: str, limit: float) -> StudentError:
-        """Classify a dead or hung worker, then restart it for the next call."""
+    def _death(self, why: str, limit: float, *, starting: bool = False) -> StudentError:
+        """Classify a dead or hung worker and stop it; the next call starts a fresh one."""
         code = self.proc.poll() if self.proc else None
         self.stop()
-        self.restarts += 1
+        self.restarts += not starting
+        if why == "oversize":
+            return StudentError("bad_reply", f"sent back more than {MAX_REPLY >> 20} MB of data")
+        if starting:
+            return _start_failure(why, limit, code, self.limits)
         if why == "timeout":
             return StudentError("timeout", f"did not finish within the time limit of {limit:g} s (infinite loop?)")
-        sig = -code if code is not None and code < 0 else code - 128 if code and code > 128 else None
-        if sig == signal.SIGXCPU:
-            return StudentError("crash", f"used more than the CPU-time limit of {self.limits.cpu_s} s")
-        if sig is not None:
-            return StudentError("crash", f"crashed the worker ({signal.Signals(sig).name}); memory limit "
-                                         f"{self.limits.memory_mb} MB?")
-        return StudentError("crash", f"ended the worker process (exit code {code}): do not call os._exit or exit")
+        return _crash(code, self.limits, "ended the worker process")
 
     # -- framing ------------------------------------------------------------------------------------
     def _send(self, message: dict) -> None:
@@ -197,17 +209,57 @@ class Worker:
             if left <= 0 or not select.select([fd], [], [], left)[0]:
                 raise WorkerDied("timeout")
             chunk = os.read(fd, min(n - got, 1 << 20))
-            if not chunk:
-                self.proc.wait(timeout=5)
+            if not chunk:  # the pipe closed: give the process a moment to exit, for its exit code
+                try:
+                    self.proc.wait(timeout=1)
+                except subprocess.TimeoutExpired:
+                    pass
                 raise WorkerDied("exit")
             chunks.append(chunk)
             got += len(chunk)
         return b"".join(chunks)
 
 
-def _result(reply: dict) -> CallResult:
+def _start_failure(why: str, limit: float, code: int | None, limits: Limits) -> StudentError:
+    """Why the submission could not be imported at all; every call then fails with this."""
+    if why == "timeout":
+        return StudentError("timeout", f"not run: importing the submission did not finish within {limit:g} s "
+                                       "(an infinite loop or a long computation at module level? Put it under "
+                                       "`if __name__ == \"__main__\":`)")
+    return _crash(code, limits, "not run: the worker ended while importing the submission")
+
+
+def _crash(code: int | None, limits: Limits, what: str) -> StudentError:
+    sig = -code if code is not None and code < 0 else code - 128 if code and code > 128 else None
+    if sig == signal.SIGXCPU:
+        return StudentError("crash", f"{what}: it used more than the CPU-time limit of {limits.cpu_s} s")
+    if sig is not None:
+        try:
+            name = signal.Signals(sig).name
+        except ValueError:
+            name = f"signal {sig}"
+        return StudentError("crash", f"{what} ({name}); memory limit {limits.memory_mb} MB?")
+    if code is None:
+        return StudentError("crash", f"{what} (it closed its connection to the grader)")
+    return StudentError("crash", f"{what} (exit code {code}): do not call os._exit, exit or quit")
+
+
+def _clean_hello(raw: dict, modules: list[str]) -> dict:
+    """The greeting reduced to well-formed import errors of the expected modules: the student controls it."""
+    errors = raw.get("errors") if isinstance(raw.get("errors"), dict) else {}
+    return {"ok": raw.get("ok") is True, "errors": {m: _import_error(errors.get(m)) for m in modules}}
+
+
+def _import_error(raw: Any) -> dict | None:
+    if not isinstance(raw, dict):
+        return None
+    error = _error(raw)
+    return {"type": error.type or "Error", "message": error.message, "file": error.file, "line": error.line}
+
+
+def _result(reply: dict, output_cap: int) -> CallResult:
     """Rebuild a call's outcome from the worker's reply, trusting nothing in it."""
-    output = reply.get("output") if isinstance(reply.get("output"), str) else ""
+    output = reply["output"][:output_cap + 100] if isinstance(reply.get("output"), str) else ""  # + "[output cut]"
     if not reply.get("ok"):
         return CallResult(error=_error(reply.get("error")), output=output)
     try:
@@ -229,7 +281,7 @@ def _error(raw: Any) -> StudentError:
         kind = "bad_reply"
     if text["type"] == "MemoryError":
         text["message"] = "ran out of memory (the worker's memory limit)"
-    line = raw.get("line") if isinstance(raw.get("line"), int) else None
+    line = raw.get("line") if type(raw.get("line")) is int else None
     file = str(raw["file"])[:200] if isinstance(raw.get("file"), str) else None
     trace = [str(t)[:300] for t in raw.get("trace", [])[:8]] if isinstance(raw.get("trace"), list) else []
     return StudentError(kind, text["message"], text["type"], file, line, trace)

@@ -21,6 +21,11 @@ ARRAY_DTYPES = frozenset(
 )
 MAX_DEPTH = 12
 MAX_STR = 2000
+MAX_DIMS = 8
+INT_RANGE = (-2**63, 2**64)  # integers must fit numpy's int64 or uint64
+# Values per message (counted as , [ and {; arrays travel as base64 and count 1): parsed JSON takes
+# up to ~30x its size in memory when made of tiny objects, so a reply's byte cap alone is not enough.
+MAX_ITEMS = 1_000_000
 HEADER = struct.Struct(">I")
 
 
@@ -81,13 +86,13 @@ def _number(value: Any) -> Any:
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
     if isinstance(value, (int, np.integer)):
-        return int(value)
+        return _int(int(value))
     value = float(value)
     return value if math.isfinite(value) else {"__float__": repr(value)}
 
 
 def _array(value: np.ndarray) -> dict:
-    plain = np.ascontiguousarray(np.asarray(value).view(np.ndarray))
+    plain = np.asarray(value).view(np.ndarray)  # tobytes() is C order; ascontiguousarray would make 0-d 1-d
     if plain.dtype.str not in ARRAY_DTYPES:
         raise WireError(f"an array of dtype {plain.dtype}")
     return {"__nd__": [plain.dtype.str, list(plain.shape), base64.b64encode(plain.tobytes()).decode("ascii")]}
@@ -100,8 +105,10 @@ def decode(data: Any, depth: int = 0, functions: Mapping[str, Callable] | None =
     """
     if depth > MAX_DEPTH:
         raise WireError("a value nested too deeply")
-    if data is None or isinstance(data, (bool, int, float)):
+    if data is None or isinstance(data, (bool, float)):
         return data
+    if isinstance(data, int):
+        return _int(data)
     if isinstance(data, str):
         return _short(data)
     if isinstance(data, list):
@@ -116,20 +123,32 @@ def decode(data: Any, depth: int = 0, functions: Mapping[str, Callable] | None =
             return {str(k): decode(v, depth + 1, functions) for k, v in body.items()}
         if tag == "__figure__" and isinstance(body, dict):
             return _decode_figure(body)
-        if tag == "__fn__" and functions is not None and body in functions:
+        if tag == "__fn__" and functions is not None and isinstance(body, str) and body in functions:
             return functions[body]
         if tag == "__float__" and body in ("nan", "inf", "-inf"):
             return float(body)
     raise WireError("an unexpected value")
 
 
+def _int(value: int) -> int:
+    if not INT_RANGE[0] <= value < INT_RANGE[1]:
+        raise WireError("an integer too large for 64 bits")
+    return value
+
+
 def _decode_array(body: Any) -> np.ndarray:
-    if not (isinstance(body, list) and len(body) == 3 and body[0] in ARRAY_DTYPES):
+    if not (isinstance(body, list) and len(body) == 3 and isinstance(body[0], str) and body[0] in ARRAY_DTYPES):
         raise WireError("a malformed array")
     dtype, shape, b64 = np.dtype(body[0]), body[1], body[2]
-    if not (isinstance(shape, list) and len(shape) <= 8 and all(isinstance(n, int) and n >= 0 for n in shape)):
+    if not (isinstance(shape, list) and len(shape) <= MAX_DIMS
+            and all(type(n) is int and 0 <= n < 2**31 for n in shape)):
         raise WireError("an array with a malformed shape")
-    raw = base64.b64decode(b64.encode("ascii"), validate=True)
+    if not isinstance(b64, str):
+        raise WireError("a malformed array")
+    try:
+        raw = base64.b64decode(b64.encode("ascii"), validate=True)
+    except ValueError:  # binascii.Error, UnicodeEncodeError
+        raise WireError("an array whose data is not base64") from None
     if len(raw) != dtype.itemsize * math.prod(shape):
         raise WireError("an array whose size does not match its shape")
     return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
@@ -143,22 +162,34 @@ def _decode_figure(body: dict) -> FigureSummary:
     for ax in axes:
         if not isinstance(ax, dict) or not isinstance(ax.get("title"), str) or not isinstance(ax.get("images"), list):
             raise WireError("a malformed figure")
-        summaries.append(AxesSummary(_short(ax["title"]), [_decode_array(i["__nd__"]) for i in ax["images"][:16]]))
-    png = _decode_array(body["png"]["__nd__"]) if isinstance(body.get("png"), dict) else np.zeros(0, np.uint8)
+        summaries.append(AxesSummary(_short(ax["title"]), [_tagged_array(i) for i in ax["images"][:16]]))
+    png = _tagged_array(body["png"]) if "png" in body else np.zeros(0, np.uint8)
     return FigureSummary(summaries, png.astype(np.uint8).tobytes())
 
 
-def write_message(stream: BinaryIO, message: dict) -> None:
-    """Send one message: a 4-byte length, then JSON."""
+def _tagged_array(data: Any) -> np.ndarray:
+    if not (isinstance(data, dict) and len(data) == 1 and "__nd__" in data):
+        raise WireError("a malformed figure")
+    return _decode_array(data["__nd__"])
+
+
+def write_message(stream: BinaryIO, message: dict, limit: int | None = None) -> None:
+    """Send one message: a 4-byte length, then JSON; WireError if it is over `limit` bytes."""
     body = json.dumps(message, separators=(",", ":")).encode("utf-8")
+    if limit is not None and len(body) > limit:
+        raise WireError(f"{len(body) / 2**20:.0f} MB of data; a value may take at most {limit >> 20} MB")
     stream.write(HEADER.pack(len(body)) + body)
     stream.flush()
 
 
 def parse_message(body: bytes) -> dict:
-    """Parse one message body; NaN/Infinity literals and deep nesting are refused."""
+    """Parse one message body; NaN/Infinity literals, deep nesting and too many values are refused."""
+    if body.count(b",") + body.count(b"[") + body.count(b"{") > MAX_ITEMS:
+        raise WireError(f"more than {MAX_ITEMS} values in one message")
     try:
-        message = json.loads(body.decode("utf-8"), parse_constant=_refuse_constant)
+        message = json.loads(body.decode("utf-8"), parse_constant=_refuse_constant, parse_float=_finite)
+    except WireError:
+        raise
     except (ValueError, RecursionError) as exc:
         raise WireError(f"an unreadable message ({type(exc).__name__})") from None
     if not isinstance(message, dict):
@@ -168,3 +199,10 @@ def parse_message(body: bytes) -> dict:
 
 def _refuse_constant(name: str) -> None:
     raise WireError(f"a bare {name} literal")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e999 parses as inf: non-finite numbers travel as {"__float__": ...}
+        raise WireError(f"a number out of range ({text[:20]})")
+    return value

@@ -37,11 +37,8 @@ class Channel:
         self.out: BinaryIO = os.fdopen(os.dup(1), "wb")
         null = os.open(os.devnull, os.O_RDONLY)
         os.dup2(null, 0)
-        capture = os.open(CAPTURE, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.dup2(capture, 1)
-        os.dup2(capture, 2)
-        sys.stdout = io.TextIOWrapper(os.fdopen(1, "wb", closefd=False), line_buffering=True)
-        sys.stderr = io.TextIOWrapper(os.fdopen(2, "wb", closefd=False), line_buffering=True)
+        os.close(null)
+        self.reply_cap: int | None = None
 
     def read(self) -> dict | None:
         header = self.inp.read(wire.HEADER.size)
@@ -51,19 +48,71 @@ class Channel:
         return wire.parse_message(self.inp.read(size))
 
     def send(self, message: dict) -> None:
-        wire.write_message(self.out, message)
+        """Send a reply; one that cannot be sent (too large, unencodable) becomes an error reply."""
+        try:
+            wire.write_message(self.out, message, limit=self.reply_cap)
+        except (wire.WireError, TypeError, ValueError, RecursionError) as exc:
+            wire.write_message(self.out, {"ok": False, "output": "", "error": {
+                "type": "BadReturn", "message": f"returned {exc}", "file": None, "line": None}})
 
 
-def take_output(cap: int) -> str:
-    """What the student printed since the last call, capped, then cleared."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    with open(CAPTURE, "rb") as fh:
-        data = fh.read(cap + 1)
-    os.truncate(CAPTURE, 0)
-    os.lseek(1, 0, os.SEEK_SET)
-    text = data[:cap].decode("utf-8", "replace")
-    return text + ("\n[output cut]" if len(data) > cap else "")
+class Output:
+    """Where the student's prints go: a capture file of which each call keeps the first `cap` bytes.
+
+    sys.stdout/sys.stderr drop what is beyond the cap instead of writing it, so printing 50 MB
+    neither fills a disk nor fails on the file-size limit; fds 1 and 2 (C code, child processes)
+    write to the same file, bounded by RLIMIT_FSIZE.
+    """
+
+    def __init__(self, cap: int = 65536) -> None:
+        self.fd = os.open(CAPTURE, os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o600)
+        os.dup2(self.fd, 1)
+        os.dup2(self.fd, 2)
+        self.cap, self.kept = cap, 0
+        self.streams = [io.TextIOWrapper(io.BufferedWriter(_Capped(fd, self)), encoding="utf-8",
+                                         errors="backslashreplace", line_buffering=True) for fd in (1, 2)]
+        self.install()
+
+    def install(self) -> None:
+        sys.stdout, sys.stderr = self.streams
+
+    def take(self) -> str:
+        """What was printed since the last call, capped, then cleared."""
+        for stream in self.streams:
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        try:
+            data = os.pread(self.fd, self.cap + 1, 0)
+            os.ftruncate(self.fd, 0)
+        except OSError:
+            data = b""
+        self.kept = 0
+        self.install()  # a student who replaced sys.stdout gets ours back for the next call
+        text = data[:self.cap].decode("utf-8", "replace")
+        return text + ("\n[output cut]" if len(data) > self.cap else "")
+
+
+class _Capped(io.RawIOBase):
+    """A raw stream to `fd` that keeps at most cap + 1 bytes per call and never fails."""
+
+    def __init__(self, fd: int, owner: Output) -> None:
+        self.fd, self.owner = fd, owner
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        room = self.owner.cap + 1 - self.owner.kept
+        if room > 0:
+            chunk = bytes(data[:room])
+            self.owner.kept += len(chunk)
+            try:
+                os.write(self.fd, chunk)
+            except OSError:
+                pass
+        return len(data)
 
 
 def describe(exc: BaseException, root: str) -> dict:
@@ -155,9 +204,10 @@ def figure_summary(fig: Any, render: bool) -> wire.FigureSummary:
 class Worker:
     """Holds the imported submission and answers requests."""
 
-    def __init__(self, init: dict) -> None:
+    def __init__(self, init: dict, output: Output) -> None:
         self.root = init["root"]
-        self.output_cap = int(init.get("output_cap", 65536))
+        self.output = output
+        output.cap = int(init.get("output_cap", output.cap))
         sys.path[:0] = [self.root, *init.get("extra_paths", [])]
         self.modules: dict[str, types.ModuleType | None] = {}
         self.errors: dict[str, dict | None] = {}
@@ -168,7 +218,7 @@ class Worker:
     def hello(self) -> dict:
         functions = {n: sorted(k for k, v in vars(m).items() if callable(v) and not k.startswith("_"))
                      for n, m in self.modules.items() if m is not None}
-        return {"ok": True, "errors": self.errors, "functions": functions, "output": take_output(self.output_cap),
+        return {"ok": True, "errors": self.errors, "functions": functions, "output": self.output.take(),
                 "numpy": np.__version__, "python": sys.version.split()[0]}
 
     def call(self, request: dict) -> dict:
@@ -186,9 +236,9 @@ class Worker:
             value = summarize(fn(*args, **kwargs), render=request["func"] not in self.rendered)
             self.rendered.add(request["func"])
         except BaseException as exc:  # noqa: BLE001 - reported to the grader as data
-            return {"ok": False, "error": describe(exc, self.root), "output": take_output(self.output_cap)}
+            return {"ok": False, "error": describe(exc, self.root), "output": self.output.take()}
         elapsed = time.perf_counter() - start
-        reply = {"ok": True, "elapsed": elapsed, "output": take_output(self.output_cap)}
+        reply = {"ok": True, "elapsed": elapsed, "output": self.output.take()}
         try:
             reply["value"] = wire.encode(value)
         except wire.WireError as exc:
@@ -207,12 +257,13 @@ def _echo(value: Any) -> Any:
 
 
 def main() -> None:
-    channel = Channel()
+    channel, output = Channel(), Output()
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an oversized write fails instead of killing us
     init = channel.read()
     if init is None:
         return
-    worker = Worker(init)
+    channel.reply_cap = init.get("reply_cap")
+    worker = Worker(init, output)
     channel.send(worker.hello())
     while (request := channel.read()) is not None:
         try:

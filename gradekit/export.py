@@ -1,0 +1,181 @@
+"""Exports: the kit as a Gradescope autograder zip, and a class's grades as a Canvas gradebook CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import shlex
+import stat
+import zipfile
+from pathlib import Path
+
+import gradekit
+from gradekit.course import Course
+from gradekit.errors import KitError
+from gradekit.paths import KitPaths
+from gradekit.results import write_atomic
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: the TOML reader pytest itself depends on
+    import tomli as tomllib
+
+KIT = Path(gradekit.__file__).resolve().parent.parent  # cli.py, gradekit/ and pyproject.toml
+TEMPLATES = Path(__file__).with_name("templates") / "gradescope"
+SCRIPTS = ("setup.sh", "run_autograder")
+NOT_FOR_GRADING = {"nbgrader"}  # authors notebooks; grading never imports it
+SKIPPED = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache", ".DS_Store"}
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can record: the same bytes on every export
+
+CANVAS_PEOPLE = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
+ROSTER_NEEDS = {"Student", "ID", "SIS Login ID"}
+
+
+def export_gradescope(paths: KitPaths, course: Course, assignment: str | None, output: Path) -> Path:
+    """Write a Gradescope autograder zip for `assignment` (default: the course's) to `output`.
+
+    Gradescope unpacks the zip into /autograder/source, so its root holds setup.sh and
+    run_autograder beside cli.py, course.yaml, gradekit/, reference/, graders/ (without mutants)
+    and the handout's support files. A re-export of the same kit is byte-identical.
+    """
+    name = assignment or course.default_assignment
+    chosen = course.assignment(name)
+    scripts = {
+        "setup.sh": _render("setup.sh", PACKAGES=" ".join(map(shlex.quote, _grading_requirements()))),
+        "run_autograder": _render("run_autograder", ASSIGNMENT=shlex.quote(name),
+                                  FILES=" ".join(map(shlex.quote, chosen.files)), MAX_SCORE=f"{chosen.max_score:g}"),
+    }
+    files = {"cli.py": KIT / "cli.py", "course.yaml": paths.course_file, **_tree(KIT / "gradekit", KIT),
+             **_tree(paths.reference, paths.root), **_tree(paths.graders, paths.root, skip=paths.mutants),
+             **{p.relative_to(paths.root).as_posix(): p for p in paths.support_files(course)}}
+    missing = sorted(str(p) for p in files.values() if not p.is_file())
+    if missing:
+        raise KitError(f"the autograder needs {', '.join(missing)}", path=paths.root,
+                       fix="export from a complete checkout of the kit")
+    write_atomic(Path(output), _zip({**{k: p.read_bytes() for k, p in files.items()}, **scripts}))
+    return Path(output)
+
+
+def _grading_requirements() -> list[str]:
+    """The kit's dependencies (pyproject.toml), less those grading never imports."""
+    pyproject = KIT / "pyproject.toml"
+    try:
+        deps = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["dependencies"]
+    except (OSError, KeyError, tomllib.TOMLDecodeError) as exc:
+        raise KitError(f"cannot read [project].dependencies ({type(exc).__name__})", path=pyproject,
+                       fix="export from a checkout of the kit, whose pyproject.toml lists them") from None
+    return [d for d in deps if re.split(r"[\s\[<>=!~;]", d, maxsplit=1)[0].lower() not in NOT_FOR_GRADING]
+
+
+def _render(template: str, **values: str) -> bytes:
+    text = (TEMPLATES / template).read_text(encoding="utf-8")
+    for key, value in values.items():
+        text = text.replace("{{" + key + "}}", value)
+    return text.encode("utf-8")
+
+
+def _tree(folder: Path, base: Path, skip: Path | None = None) -> dict[str, Path]:
+    """Every file under `folder` (caches, hidden files and `skip` left out), by its path from `base`."""
+    found = {}
+    for path in sorted(folder.rglob("*")):
+        parts = path.relative_to(folder).parts
+        hidden = SKIPPED & set(parts) or any(p.startswith(".") for p in parts)
+        if path.is_file() and not hidden and not (skip and skip in path.parents):
+            found[path.relative_to(base).as_posix()] = path
+    return found
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    """A deflated zip of `members`, in name order, with fixed times; scripts are executable."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name in sorted(members):
+            info = zipfile.ZipInfo(name, ZIP_TIME)
+            info.create_system = 3  # Unix, so that unzip applies the modes below
+            info.external_attr = (stat.S_IFREG | (0o755 if name in SCRIPTS else 0o644)) << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, members[name])
+    return buffer.getvalue()
+
+
+def export_canvas(gradebook: Path, output: Path, *, assignment_title: str, points: float,
+                  roster: Path | None = None) -> Path:
+    """Write `gradebook` (from `grade`) as a CSV for Canvas's gradebook import.
+
+    Columns: Student, ID, SIS User ID, SIS Login ID, Section and `assignment_title` (an existing
+    Canvas column such as "Part 4.2 (12345)" is updated; a new title creates the assignment),
+    then a Points Possible row. Canvas matches each row to a student by SIS Login ID. With a
+    `roster` (Canvas's own gradebook export) every student graded is matched to a roster row by
+    SIS Login ID or name, and roster students not graded get an empty cell, never a 0. Without
+    one, a student's submission name serves as Student and SIS Login ID: name submissions by login.
+    """
+    scores = _read_scores(Path(gradebook))
+    people = _match(scores, _read_roster(Path(roster)), Path(roster)) if roster else \
+        [{"Student": s, "SIS Login ID": s, "score": score} for s, score in sorted(scores.items())]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([*CANVAS_PEOPLE, assignment_title])
+    writer.writerow(["Points Possible", *[""] * (len(CANVAS_PEOPLE) - 1), f"{points:g}"])
+    writer.writerows([*(p.get(c, "") for c in CANVAS_PEOPLE), p["score"]] for p in people)
+    write_atomic(Path(output), buffer.getvalue())
+    return Path(output)
+
+
+def _read_scores(path: Path) -> dict[str, str]:
+    """Each student's score in a gradebook.csv, formatted for Canvas."""
+    rows = _read_csv(path, {"student", "score"}, fix="pass the gradebook.csv that `python cli.py grade` "
+                     "writes for a class")
+    scores = {}
+    for row in rows:
+        try:
+            scores[row["student"]] = f"{float(row['score']):g}"
+        except ValueError:
+            raise KitError(f"student {row['student']} has the score '{row['score']}'", path=path,
+                           fix="grade that student again to rebuild the gradebook") from None
+    return scores
+
+
+def _read_roster(path: Path) -> list[dict[str, str]]:
+    """The students of a Canvas gradebook export (rows without a Canvas ID, such as Points Possible, dropped)."""
+    rows = _read_csv(path, ROSTER_NEEDS, fix="export the roster from Canvas: Grades > Export > Export Entire Gradebook")
+    return [{c: (row.get(c) or "").strip() for c in CANVAS_PEOPLE} for row in rows if (row["ID"] or "").strip()]
+
+
+def _read_csv(path: Path, needs: set[str], *, fix: str) -> list[dict[str, str]]:
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            reader = csv.DictReader(fh)
+            rows, header = list(reader), [h.strip() for h in reader.fieldnames or []]
+    except FileNotFoundError:
+        raise KitError("file not found", path=path, fix=fix) from None
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise KitError(f"not a readable CSV ({type(exc).__name__})", path=path, fix=fix) from None
+    if not needs <= set(header):
+        raise KitError(f"no column {', '.join(sorted(needs - set(header)))} (its columns: {', '.join(header)})",
+                       path=path, fix=fix)
+    return [{(k or "").strip(): v for k, v in row.items()} for row in rows]
+
+
+def _match(scores: dict[str, str], roster: list[dict[str, str]], path: Path) -> list[dict[str, str]]:
+    """Roster rows with their students' scores; a student graded must match exactly one roster row."""
+    index: dict[str, int] = {}
+    for i, person in enumerate(roster):
+        for key in {_key(person["SIS Login ID"]), _key(person["Student"])} - {""}:
+            index[key] = i if index.get(key, i) == i else -1  # -1: two roster students share it
+    people = [{**person, "score": ""} for person in roster]
+    graded_as: dict[int, str] = {}
+    for student, score in scores.items():
+        i = index.get(_key(student))
+        problem = ("is not in the roster" if i is None else "matches two roster students" if i < 0
+                   else f"is the same roster student as {graded_as[i]}" if i in graded_as else "")
+        if problem:
+            raise KitError(f"student {student} {problem}", path=path,
+                           fix="name each submission by the student's SIS Login ID as the roster has it")
+        graded_as[i] = student
+        people[i]["score"] = score
+    return people
+
+
+def _key(name: str) -> str:
+    return " ".join(name.split()).casefold()

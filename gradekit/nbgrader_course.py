@@ -1,0 +1,291 @@
+"""An nbgrader course from the kit's course: `release ASSIGNMENT --to COURSE_DIR --format nbgrader`.
+
+COURSE_DIR gets nbgrader_config.py (the course directory, its id and gradebook, offline) and
+source/<assignment>/<assignment>.ipynb with the data files. The notebook is the kit's notebook of
+the assignment (see gradekit.notebooks) in nbgrader's terms:
+
+- each function to write is a solution cell holding the reference code between nbgrader's
+  `### BEGIN SOLUTION` / `### END SOLUTION` markers (the kit's reference uses the same ones);
+- after it, an autograded test cell worth the part's points in course.yaml, whose asserts compare
+  the function's answers on fixed inputs with the reference's, between `### BEGIN HIDDEN TESTS` and
+  `### END HIDDEN TESTS` for a part that is not public;
+- setup cells, the functions handed out whole and the checks' helper are read-only.
+
+The fixed inputs are those the kit's own graders give the reference, drawn with a fixed seed and
+rounded to 4 decimals (the answers are computed again on the rounded inputs), a few per test and
+the smallest first, so the test cells stay readable. They check values and figure panels, not the
+kit's hints; nbgrader gives a test cell all its points or none.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import numpy as np
+
+from gradekit.course import Assignment, Course
+from gradekit.errors import KitError
+from gradekit.grading.plugin import ReferenceProxy
+from gradekit.notebooks import Piece, assignment_pieces, new_notebook, notebook_bytes
+from gradekit.paths import KitPaths
+from gradekit.release import (CHECK_SEED, Call, Recorder, Released, claim_folder, plain, record_reference,
+                              support_from_reference, write_release)
+from gradekit.sandbox.runner import kitfns, wire
+
+BUDGET = 12000  # characters of checks per test cell (beyond the first): fixed inputs and answers
+DECIMALS = 4
+WIDTH = 110  # characters per line of a test cell
+
+
+def release_nbgrader(paths: KitPaths, course: Course, key: str, dest: Path) -> Released:
+    """Write (or add assignment `key` to) the nbgrader course in `dest`."""
+    previous = claim_folder(dest, "nbgrader", None)
+    assignment = course.assignment(key)
+    recorder = record_reference(paths, course, assignment, paths.graders, seed=CHECK_SEED)
+    nb = nbgrader_notebook(paths, course, key, recorder)
+    files = {Path("nbgrader_config.py"): nbgrader_config(course, assignment).encode("utf-8"),
+             Path("source") / key / f"{key}.ipynb": notebook_bytes(nb)}
+    files.update({Path("source") / key / name: data for name, data in support_from_reference(paths, course).items()})
+    assignments = sorted(set(previous.get("assignments", [])) | {key})
+    written, kept = write_release(dest, files, previous.get("files", {}),
+                                  {"format": "nbgrader", "assignments": assignments, "course_version": course.version})
+    return Released(dest, f"the nbgrader course with {', '.join(assignments)}", written, kept)
+
+
+def nbgrader_config(course: Course, assignment: Assignment) -> str:
+    course_id = re.sub(r"[^a-z0-9]+", "-", course.course.lower()).strip("-")
+    timeout = course.limits_for(assignment).cpu_s
+    return f'''"""nbgrader's configuration for the course "{course.course}" (course version {course.version}).
+
+Run nbgrader in this folder, e.g. `nbgrader generate_assignment <assignment>`, then with the students'
+notebooks in submitted/<student>/<assignment>/, `nbgrader autograde <assignment>` and
+`nbgrader generate_feedback <assignment>`. Everything stays in this folder: no network, no shared exchange.
+"""
+
+import os
+
+c = get_config()  # noqa: F821 (nbgrader defines it)
+here = os.path.dirname(os.path.abspath(__file__))
+
+c.CourseDirectory.root = here
+c.CourseDirectory.course_id = "{course_id}"
+c.CourseDirectory.db_url = "sqlite:///" + os.path.join(here, "gradebook.db")
+c.Exchange.root = os.path.join(here, "exchange")
+c.Execute.timeout = {timeout}  # seconds per cell
+'''
+
+
+def nbgrader_notebook(paths: KitPaths, course: Course, key: str, recorder: Recorder) -> nbformat.NotebookNode:
+    """The source notebook of assignment `key`: solution, test and read-only cells as nbgrader wants them."""
+    assignment = course.assignment(key)
+    checks = {part: choose_checks(part, recorder) for part in assignment.parts}
+    named = "_KIT_FUNCTIONS[" in "".join(source for sources in checks.values() for source in sources)
+    cells, helper_added = [], False
+    for piece in assignment_pieces(paths, course, key, public="public tests"):
+        cells.append(_nbgrader_cell(piece))
+        if piece.role == "setup" and not helper_added:
+            cells.append(_locked(nbformat.v4.new_code_cell(helper_source(named)), "kit-checks"))
+            helper_added = True
+        if piece.role == "part":
+            cells.append(autograded_cell(piece.function, assignment, checks[piece.function]))
+    return new_notebook(cells, key, assignment)
+
+
+def _nbgrader_cell(piece: Piece) -> nbformat.NotebookNode:
+    if piece.role == "markdown":
+        return nbformat.v4.new_markdown_cell(piece.source, id=piece.name)
+    if piece.role == "part":
+        cell = nbformat.v4.new_code_cell(piece.solution.rstrip("\n"), id=piece.name)
+        cell.metadata["nbgrader"] = _meta(piece.name, solution=True)
+        return cell
+    cell = nbformat.v4.new_code_cell(piece.source.rstrip("\n"), id=piece.name)
+    return cell if piece.role == "run" else _locked(cell, piece.name)
+
+
+def _meta(grade_id: str, *, solution: bool = False, grade: bool = False, locked: bool = False,
+          points: float | None = None) -> dict:
+    meta = {"grade": grade, "grade_id": grade_id, "locked": locked, "schema_version": 3, "solution": solution,
+            "task": False}
+    return meta | ({"points": points} if points is not None else {})
+
+
+def _locked(cell: nbformat.NotebookNode, grade_id: str) -> nbformat.NotebookNode:
+    cell.id = grade_id
+    cell.metadata["nbgrader"] = _meta(grade_id, locked=True)
+    return cell
+
+
+def autograded_cell(part: str, assignment: Assignment, checks: list[str]) -> nbformat.NotebookNode:
+    """The autograded cell of `part`: its checks, hidden unless the part is public."""
+    spec = assignment.parts[part]
+    body = "\n".join(checks)
+    if spec.public:
+        source = f"# {part}: {spec.points:g} points. Its answers on fixed inputs must match the reference's.\n{body}"
+    else:
+        source = (f"# {part}: {spec.points:g} points, from hidden tests run when your notebook is graded.\n"
+                  f"### BEGIN HIDDEN TESTS\n{body}\n### END HIDDEN TESTS")
+    cell = nbformat.v4.new_code_cell(source, id=f"test_{part}")
+    cell.metadata["nbgrader"] = _meta(f"test_{part}", grade=True, locked=True, points=spec.points)
+    return cell
+
+
+# -- the checks -----------------------------------------------------------------------------------------
+
+def choose_checks(part: str, recorder: Recorder) -> list[str]:
+    """The checks of a part's test cell: of its own calls of the reference, the smallest check of each
+    test, smallest first, while they fit in BUDGET characters (the first one always)."""
+    own = [c for c in recorder.calls if c.part == part and c.function == part]
+    if not own:
+        raise KitError(f"no grader of '{part}' asks the reference for {part}(...), so its nbgrader test cell would "
+                       "check nothing", path="graders", fix=f"compare with reference.{part}(...) in a test of {part}")
+    smallest: dict[str, tuple[int, int, str]] = {}
+    for order, call in enumerate(own):
+        source = check_source(call, recorder)
+        if call.test not in smallest or len(source) < smallest[call.test][0]:
+            smallest[call.test] = (len(source), order, source)
+    chosen, total = [], 0
+    for size, order, source in sorted(smallest.values()):
+        if chosen and total + size > BUDGET:
+            break
+        chosen.append((order, source))
+        total += size
+    return [source for _, source in sorted(chosen)]
+
+
+def check_source(call: Call, recorder: Recorder) -> str:
+    """`_kit_check(function, args, kwargs, expected)`: the call on its inputs rounded, with the reference's answer."""
+    args, kwargs, value = _rounded(call, recorder.reference)
+    lines = ["_kit_check(", f"    {call.function},"]
+    for name, given in (("args", tuple(args)), ("kwargs", kwargs), ("expected", value)):
+        lines.append(f"    {name}={literal(plain(given), indent=4, column=5 + len(name))},")
+    if call.seed is not None:
+        lines.append(f"    seed={call.seed},")
+    return "\n".join(lines + [")"])
+
+
+def _rounded(call: Call, reference: ReferenceProxy) -> tuple[tuple, dict, Any]:
+    """The inputs with float arrays rounded to DECIMALS and the reference's answer to them (as recorded if it fails)."""
+    args, kwargs = _round((call.args, call.kwargs))
+    try:
+        with np.errstate(all="ignore"):
+            value = reference.call(call.function, *args, seed=call.seed, **kwargs).value
+    except Exception:  # noqa: BLE001 - the recorded inputs still make a valid check
+        return call.args, call.kwargs, call.value
+    return args, kwargs, value
+
+
+def _round(value: Any) -> Any:
+    if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+        return np.round(value, DECIMALS)
+    if isinstance(value, (tuple, list)):
+        return type(value)(_round(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _round(v) for k, v in value.items()}
+    return value
+
+
+def literal(value: Any, indent: int = 0, column: int | None = None) -> str:
+    """Python source that evaluates to `value` in the notebook (NumPy as np, the helpers of helper_source).
+
+    `column` is where the text starts on its line and `indent` that line's indentation: a value too
+    long for one line puts its items on lines of their own, one level deeper.
+    """
+    column = indent if column is None else column
+    if isinstance(value, np.ndarray):
+        return _array_literal(value, column)
+    if isinstance(value, (tuple, list, dict)):
+        return _container_literal(value, indent, column)
+    if isinstance(value, (bool, np.bool_)):
+        return repr(bool(value))
+    if isinstance(value, (int, np.integer)):
+        return repr(int(value))
+    if isinstance(value, (float, np.floating)):
+        number = float(value)
+        return repr(number) if np.isfinite(number) else f"float({repr(number)!r})"
+    if isinstance(value, wire.Fn):
+        return f"_KIT_FUNCTIONS[{value.name!r}]"
+    if isinstance(value, wire.FigureSummary):
+        return f"_KitFigure({[tuple(ax.images[-1].shape) for ax in value.axes if ax.images]!r})"
+    if value is None or isinstance(value, str):
+        return repr(value)
+    raise KitError(f"a recorded {type(value).__name__} cannot be written into a test cell", path="graders",
+                   fix="let the reference return arrays, numbers, tuples, lists, dicts or figures")
+
+
+def _array_literal(value: np.ndarray, column: int) -> str:
+    digits = {"precision": 12, "floatmode": "maxprec"} if value.dtype.kind in "fc" else {}
+    with np.printoptions(nanstr="np.nan", infstr="np.inf", threshold=sys.maxsize, **digits):
+        body = np.array2string(value, separator=", ", max_line_width=WIDTH, prefix=" " * (column + len("np.array(")))
+    return f"np.array({body}, dtype={value.dtype.name!r})"
+
+
+def _container_literal(value: tuple | list | dict, indent: int, column: int) -> str:
+    opening, closing = {tuple: "()", list: "[]", dict: "{}"}[type(value)]
+    keys = [f"{k!r}: " for k in value] if isinstance(value, dict) else [""] * len(value)
+    items = list(value.values()) if isinstance(value, dict) else list(value)
+    inline = ", ".join(k + literal(v) for k, v in zip(keys, items)) + ("," if type(value) is tuple and len(items) == 1
+                                                                        else "")
+    if "\n" not in inline and column + len(inline) + 2 <= WIDTH:
+        return opening + inline + closing
+    inner = indent + 4
+    lines = [" " * inner + k + literal(v, inner, inner + len(k)) + "," for k, v in zip(keys, items)]
+    return opening + "\n" + "\n".join(lines) + "\n" + " " * indent + closing
+
+
+HELPER = '''\
+# The checks of the autograded test cells (read-only): each calls a function on fixed inputs and
+# compares its answer with the reference solution's, to a relative tolerance of 1e-6.
+import copy as _kit_copy
+
+import numpy as np
+
+
+class _KitFigure:
+    """What a test checks of a figure: the shapes of the images its panels show."""
+
+    def __init__(self, shapes):
+        self.shapes = [tuple(s) for s in shapes]
+
+
+def _kit_check(function, args, kwargs, expected, seed=None):
+    if seed is not None:
+        np.random.seed(seed)
+    got = function(*_kit_copy.deepcopy(args), **_kit_copy.deepcopy(kwargs))
+    _kit_same(got, expected, f"{function.__name__}(...)")
+
+
+def _kit_same(got, expected, where):
+    if isinstance(expected, _KitFigure):
+        shapes = [tuple(np.shape(ax.images[-1].get_array())) for ax in got.get_axes() if ax.images]
+        import matplotlib.pyplot as plt
+        plt.close(got)
+        assert sorted(shapes) == sorted(expected.shapes), f"{where}: images of {shapes}, expected {expected.shapes}"
+    elif isinstance(expected, (tuple, list)):
+        assert isinstance(got, (tuple, list)), f"{where}: a {type(got).__name__}, expected {len(expected)} values"
+        assert len(got) == len(expected), f"{where}: {len(got)} values, expected {len(expected)}"
+        for i, (g, e) in enumerate(zip(got, expected)):
+            _kit_same(g, e, f"{where}[{i}]")
+    elif isinstance(expected, dict):
+        assert isinstance(got, dict) and set(got) == set(expected), f"{where}: expected the keys {sorted(expected)}"
+        for k in expected:
+            _kit_same(got[k], expected[k], f"{where}[{k!r}]")
+    else:
+        got, expected = np.asarray(got, dtype=float), np.asarray(expected, dtype=float)
+        assert got.shape == expected.shape, f"{where}: shape {got.shape}, expected {expected.shape}"
+        assert np.allclose(got, expected, rtol=1e-6, atol=1e-8, equal_nan=True), f"{where}: not the reference's values"
+'''
+
+
+def helper_source(with_functions: bool) -> str:
+    """The read-only helper cell; with the kit's named helper functions when a check passes one."""
+    if not with_functions:
+        return HELPER
+    source = inspect.getsource(kitfns).replace("from __future__ import annotations\n", "")
+    body = "".join(f"    {line}" if line.strip() else line for line in source.splitlines(keepends=True))
+    return (HELPER + "\n\ndef _kit_functions():\n" + body + "    return FUNCTIONS\n\n\n"
+            "_KIT_FUNCTIONS = _kit_functions()  # the loss and forward functions some checks pass\n")
