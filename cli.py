@@ -51,7 +51,8 @@ def cli(debug: bool) -> None:
 
     \b
     Students:     release a handout, fill it in, then `check` and `package` it.
-    Instructors:  `grade` a submission (folder, .zip or notebooks); `validate` the course.
+    Instructors:  `grade` a submission or a class folder, then `report`, `similar`, `export`;
+                  `validate` the course and its graders.
     """
 
 
@@ -235,9 +236,92 @@ def validate(course_only: bool, course_file: Path) -> None:
         raise click.ClickException(f"{len(failures)} grader check(s) failed: " + "; ".join(failures))
 
 
+@cli.command()
+@click.argument("graded", default="graded", type=click.Path(path_type=Path))
+@click.option("-a", "--assignment", default=None, help="Assignment from course.yaml (default: the one graded).")
+@COURSE_OPTION
+@user_errors
+def report(graded: Path, assignment: str | None, course_file: Path) -> None:
+    """Class report of GRADED (the --out folder of a class `grade`): GRADED/report.html and PNGs."""
+    from gradekit.report import write_report
+
+    _, course = _course(course_file)
+    page = write_report(graded, course, assignment)
+    click.echo(f"Wrote {page} (self-contained; figures also as PNG in {page.parent / 'report'})")
+
+
+@cli.command()
+@click.argument("submissions", type=click.Path(path_type=Path))
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=Path("graded"),
+              show_default=True, help="Folder for similarity.html and similarity.csv.")
+@click.option("--threshold", type=click.FloatRange(0, 1), default=0.8, show_default=True,
+              help="Least share of a student's own code in shared runs for a pair to be listed.")
+@click.option("--exclude", "given", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="A .py file of code everyone had (e.g. the blog's listing); repeat for more. "
+                   "The handout's stubs are always excluded.")
+@COURSE_OPTION
+@user_errors
+def similar(submissions: Path, out: Path, threshold: float, given: tuple[Path, ...], course_file: Path) -> None:
+    """Pairs of students in SUBMISSIONS whose own code is unusually alike, side by side (offline).
+
+    A high score is a reason to look, not a verdict.
+    """
+    from gradekit.similarity import similarity_report
+
+    paths, _ = _course(course_file)
+    handout = sorted(paths.exercises.glob("*.py")) + list(given)
+    pairs = similarity_report(submissions, out, handout=handout, threshold=threshold)
+    for pair in pairs[:10]:
+        click.echo(f"{pair.score:6.0%}  {pair.student_a}  {pair.student_b}")
+    more = " (first 10 shown)" if len(pairs) > 10 else ""
+    click.echo(f"{len(pairs)} pair(s) at or above {threshold:.0%}{more}. Details: {out / 'similarity.html'}")
+
+
+@cli.group()
+def export() -> None:
+    """Export for a learning platform: a Gradescope autograder, a Canvas gradebook CSV."""
+
+
+@export.command()
+@click.argument("assignment", required=False)
+@click.option("-o", "--output", default=Path("autograder.zip"), show_default=True,
+              type=click.Path(dir_okay=False, path_type=Path), help="The autograder zip to upload to Gradescope.")
+@COURSE_OPTION
+@user_errors
+def gradescope(assignment: str | None, output: Path, course_file: Path) -> None:
+    """Gradescope autograder zip for ASSIGNMENT (setup.sh, run_autograder, this kit's graders)."""
+    from gradekit.export import export_gradescope
+
+    paths, course = _course(course_file)
+    written = export_gradescope(paths, course, assignment, output)
+    click.echo(f"Wrote {written}: upload it as the assignment's autograder (Configure Autograder > Zip file)")
+
+
+@export.command()
+@click.argument("gradebook_csv", metavar="GRADEBOOK", type=click.Path(path_type=Path))
+@click.option("-o", "--output", default=Path("canvas.csv"), show_default=True,
+              type=click.Path(dir_okay=False, path_type=Path), help="The CSV to import into Canvas.")
+@click.option("-a", "--assignment", default=None, help="Assignment from course.yaml (default: its default_assignment).")
+@click.option("--title", default=None, help="Canvas column title, e.g. 'Part 4.2 (12345)' [the assignment's title].")
+@click.option("--roster", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Canvas's own gradebook export, to fill in names and IDs.")
+@COURSE_OPTION
+@user_errors
+def canvas(gradebook_csv: Path, output: Path, assignment: str | None, title: str | None, roster: Path | None,
+           course_file: Path) -> None:
+    """Canvas-importable CSV from GRADEBOOK (the gradebook.csv of a class `grade`)."""
+    from gradekit.export import export_canvas
+
+    _, course = _course(course_file)
+    chosen = course.assignment(assignment)
+    written = export_canvas(gradebook_csv, output, assignment_title=title or chosen.title,
+                            points=chosen.max_score, roster=roster)
+    click.echo(f"Wrote {written}: import it in Canvas (Grades > Import)")
+
+
 @cli.group()
 def gradebook() -> None:
-    """Work with gradebooks (e.g. merge the shards of a class graded on several machines)."""
+    """Merge the gradebooks of a class graded in shards on several machines."""
 
 
 @gradebook.command()

@@ -56,12 +56,22 @@ class Progress:
 
 
 def is_class_folder(path: Path, course: Course, assignment: str | None) -> bool:
-    """A folder of submissions rather than one submission: none of the assignment's files at its top."""
+    """A folder of submissions rather than one submission.
+
+    One submission has the assignment's files, or other .py files (such as mnist_data.py), or a
+    single notebook at its top; a class has none of these, only entries: folders, zips, notebooks.
+    """
     if not path.is_dir():
         return False
     names = course.assignment(assignment).files
-    stems = {Path(n).stem for n in names}
-    return not any((path / n).exists() or (path / f"{s}.ipynb").exists() for n, s in zip(names, stems))
+    if any((path / n).exists() or (path / n).with_suffix(".ipynb").exists() for n in names):
+        return False
+    if any(path.glob("*.py")):
+        return False
+    notebooks = [p for p in path.glob("*.ipynb") if not p.name.startswith(".")]
+    others = [p for p in path.iterdir() if p.suffix == ".zip" or p.is_dir() and p.name not in IGNORED
+              and not p.name.startswith(".")]
+    return bool(others) or len(notebooks) > 1
 
 
 def class_entries(folder: Path) -> list[Entry]:

@@ -14,6 +14,7 @@ from pathlib import Path
 import gradekit
 from gradekit.course import Assignment, Course
 from gradekit.errors import KitError
+from gradekit.submission import notebook_modules, notebook_source
 
 MANIFEST = "MANIFEST.json"
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -46,30 +47,40 @@ def package(folder: Path, out: Path, course: Course, assignment_name: str | None
 
 
 def _files_to_pack(folder: Path, assignment: Assignment) -> list[Path]:
+    """Each file the assignment asks for: the .py, else a notebook of the same name, else a released
+    notebook that stands for that module (`part-4.2.ipynb` holds neural_network and conv_exercises)."""
     if not folder.is_dir():
-        raise KitError("not a folder", path=folder, fix="pass the folder holding your .py files")
-    files = []
+        raise KitError("not a folder", path=folder, fix="pass the folder holding your .py files or notebook")
+    files: list[Path] = []
     for name in assignment.files:
-        path = folder / name
-        notebook = path.with_suffix(".ipynb")
-        chosen = path if path.is_file() else notebook if notebook.is_file() else None
+        chosen = _file_for(folder, name)
         if chosen is None:
-            raise KitError(f"{name} is missing", path=folder, fix=f"put your {name} in {folder}")
-        _check_file(chosen)
-        files.append(chosen)
+            raise KitError(f"{name} is missing", path=folder, fix=f"put your {name} (or your notebook) in {folder}")
+        if chosen not in files:
+            _check_file(chosen)
+            files.append(chosen)
     return files
+
+
+def _file_for(folder: Path, name: str) -> Path | None:
+    path = folder / name
+    for candidate in (path, path.with_suffix(".ipynb")):
+        if candidate.is_file():
+            return candidate
+    return next((nb for nb in sorted(folder.glob("*.ipynb")) if path.stem in notebook_modules(nb)), None)
 
 
 def _check_file(path: Path) -> None:
     if path.stat().st_size > MAX_FILE_BYTES:
         raise KitError(f"{path.name} is larger than {MAX_FILE_BYTES >> 20} MB", path=path,
-                       fix="remove data or outputs from it")
-    if path.suffix == ".py":
-        try:
-            compile(path.read_text(encoding="utf-8"), str(path), "exec")
-        except SyntaxError as exc:
-            raise KitError(f"line {exc.lineno}: {exc.msg}", path=path,
-                           fix="fix the syntax error before packaging (python -m py_compile shows it)") from None
+                       fix="remove data or outputs from it (in Jupyter: Edit > Clear All Outputs)")
+    source = notebook_source(path) if path.suffix == ".ipynb" else path.read_text(encoding="utf-8")
+    try:
+        compile(source, str(path), "exec")
+    except SyntaxError as exc:
+        where = "a code cell" if path.suffix == ".ipynb" else f"line {exc.lineno}"
+        raise KitError(f"{where}: {exc.msg} ({(exc.text or '').strip()[:60]})", path=path,
+                       fix="fix the syntax error before packaging (python -m py_compile shows it)") from None
 
 
 def verify_manifest(folder: Path) -> tuple[dict | None, list[str]]:

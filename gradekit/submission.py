@@ -34,8 +34,11 @@ class Submission:
     digest: str  # sha256 of the files' names and contents
 
 
-def prepare(source: Path, dest: Path, support: list[Path] = ()) -> Submission:
-    """Copy or extract `source` into the empty folder `dest`; add missing support files."""
+def prepare(source: Path, dest: Path, support: list[Path] = (), modules: Iterable[str] = ()) -> Submission:
+    """Copy or extract `source` into the empty folder `dest`; add missing support files.
+
+    A notebook not named after a module stands for the assignment's `modules` it does not find.
+    """
     source = Path(source)
     if not source.exists():
         raise KitError("submission not found", path=source, fix="pass a folder, a .zip or a .ipynb file")
@@ -53,7 +56,7 @@ def prepare(source: Path, dest: Path, support: list[Path] = ()) -> Submission:
         raise KitError("not a folder, a .zip, a .py or a .ipynb file", path=source,
                        fix="hand in the folder of your .py files, or a zip made by `python cli.py package`")
     _lift_single_folder(dest)
-    _notebooks_to_modules(dest)
+    _notebooks_to_modules(dest, modules)
     digest = _digest(dest)
     _add_support(support, dest)
     return Submission(dest, source, digest)
@@ -172,15 +175,15 @@ def _notebooks_to_modules(dest: Path, modules: Iterable[str] = ()) -> None:
     """Each notebook becomes the module it is named after (`neural_network.ipynb`), unless the .py was handed in.
 
     A notebook named otherwise (`alice.ipynb`, `part-4.2.ipynb`) holds all the code: it also becomes
-    each missing module of the assignment, those in `modules` or else those its metadata names (a
-    notebook written by `release --format notebook` names them).
+    each missing module of the assignment: those its metadata names (a notebook written by
+    `release --format notebook` names them), else those in `modules`.
     """
     notebooks = {path: _read_notebook(path) for path in sorted(dest.glob("*.ipynb"))}
     for path, nb in notebooks.items():
         if not path.with_suffix(".py").exists():
             path.with_suffix(".py").write_text(_code_cells(nb), encoding="utf-8")
     for path, nb in notebooks.items():
-        serves = list(modules) or _named_modules(nb)
+        serves = _named_modules(nb) or list(modules)
         if path.stem in serves:
             continue
         for module in serves:
@@ -193,6 +196,11 @@ def _named_modules(nb) -> list[str]:
     """The modules a released notebook stands for (its metadata's gradekit.modules)."""
     named = nb.metadata.get("gradekit", {}).get("modules", []) if isinstance(nb.metadata, dict) else []
     return [m for m in named if isinstance(m, str) and m.isidentifier()] if isinstance(named, list) else []
+
+
+def notebook_modules(path: Path) -> list[str]:
+    """The modules a notebook written by `release --format notebook` stands for."""
+    return _named_modules(_read_notebook(path))
 
 
 def notebook_source(path: Path) -> str:

@@ -33,7 +33,7 @@ def assert_one_clear_error(proc: subprocess.CompletedProcess, *needles: str) -> 
 def test_help_lists_every_command():
     proc = run_cli("--help")
     assert proc.returncode == 0
-    for command in ("release", "check", "package", "grade", "validate", "gradebook"):
+    for command in ("release", "check", "package", "grade", "validate", "gradebook", "report", "similar", "export"):
         assert command in proc.stdout
 
 

@@ -86,7 +86,7 @@ def test_similarity_report_notes_broken_submissions(klass: Path, tmp_path: Path)
     similarity_report(klass, tmp_path, handout=HANDOUT)
     page = (tmp_path / "similarity.html").read_text(encoding="utf-8")
     assert "fay: skipped, no Python code" in page
-    assert "gus: skipped" in page and "not a folder, a .zip" in page
+    assert "gus: skipped" in page and "not a readable zip file" in page
     assert "hal: conv.py is not Python after line" in page and "compared up to there" in page
     assert "hal: notes.py is not Python after line 0" in page and "hal: not compared" in page
 

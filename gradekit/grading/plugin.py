@@ -292,7 +292,7 @@ def _env(name: str, value: str):
 def run_graders(graders_dir: Path, plugin: GradingPlugin) -> int:
     """Run pytest on the graders in this process; returns pytest's exit code."""
     start = time.perf_counter()
-    args = [str(graders_dir), "-q", "-p", "no:cacheprovider", "--no-header", "--assert=plain",
+    args = [str(graders_dir), "-q", "-p", "no:cacheprovider", "--no-header", "--assert=plain", "--tb=no",
             "-o", "python_files=test_*.py", "--rootdir", str(graders_dir), "-W", "ignore::DeprecationWarning",
             "--ignore", str(graders_dir / "mutants")]
     # Graders need no third-party pytest plugin; loading every installed one costs ~0.5 s a run.

@@ -41,7 +41,7 @@ def grade(source: Path, out: Path, *, paths: KitPaths, course: Course, assignmen
         chosen = chosen.model_copy(update={"parts": {k: v for k, v in chosen.parts.items() if v.public}})
     seed = seed if seed is not None else secrets.randbelow(2**31)
     with tempfile.TemporaryDirectory(prefix="gradekit-") as tmp:
-        submission = prepare(source, Path(tmp) / "submission", paths.support_files(course))
+        submission = prepare(source, Path(tmp) / "submission", paths.support_files(course), chosen.modules)
         manifest, changed = verify_manifest(submission.folder)
         with Worker(submission.folder, chosen.modules, course.limits_for(chosen), force_layer=force_layer) as worker:
             reference = load_reference(paths.reference, chosen.modules)
@@ -100,6 +100,8 @@ def assemble(outcomes: list[Outcome], course: Course, assignment: Assignment, su
             tests.append(TestResult(name=f"{part}: graded", score=0, max_score=spec.points, status="failed",
                                     output="No grader checks this part yet; your instructor has been told.",
                                     tags=[part], extra_data={"instructor": "no grader test names this part"}))
+    order = {part: index for index, part in enumerate(assignment.parts)}
+    tests.sort(key=lambda t: order[t.part])  # course.yaml's order, graders' order within a part
     score = round(sum(t.score for t in tests), 4)
     return Results(score=score, max_score=assignment.max_score, execution_time=0.0,
                    output=_summary(import_errors), tests=tests,

@@ -16,8 +16,9 @@ import matplotlib
 
 
 def no_display() -> bool:
-    """True on Linux without an X11 or Wayland display (a server, a container, a grader)."""
-    return sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    """True on Linux without an X11 or Wayland display (a server, a grader), outside Jupyter."""
+    headless = not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    return sys.platform.startswith("linux") and headless and "ipykernel" not in sys.modules
 
 
 if no_display():
@@ -50,7 +51,7 @@ def show_image(ax: Axes, image: NDArray[np.floating], title: str) -> None:
 
 
 def show_or_save(fig: Figure, name: str) -> None:
-    """Show the figure in a window, or save it as <name>.png in the current folder when there is no display."""
+    """Show the figure (in a window, or inline in Jupyter); without a display, save it as <name>.png here."""
     if no_display() or matplotlib.get_backend().lower() in NON_INTERACTIVE_BACKENDS:
         path = Path.cwd() / f"{name}.png"
         fig.savefig(path, bbox_inches="tight")

@@ -27,9 +27,9 @@ def normalize(X: NDArray[np.floating]) -> NDArray[np.floating]:
         X = X.astype(float)
     mean = np.mean(X, axis=0)
     std = np.std(X, axis=0)
-    normalized_X = X - mean  # a new array: X is left as it was
-    mask = std != 0  # constant columns are only mean-subtracted
-    np.divide(normalized_X, std, out=normalized_X, where=mask)
+    # A constant column's std can round to 1e-17 instead of 0, so test the values' range.
+    constant = np.ptp(X, axis=0) == 0
+    normalized_X = np.where(constant, 0.0, (X - mean) / np.where(constant, 1.0, std))  # a new array
     return normalized_X
     ### END SOLUTION
 
