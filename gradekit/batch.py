@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
+import multiprocessing.util
 import os
 import secrets
 import time
@@ -20,13 +21,14 @@ from pathlib import Path
 from typing import Callable
 
 import gradekit
-from gradekit.course import Course
+from gradekit.course import Course, Limits
 from gradekit.errors import KitError
 from gradekit.gradebook import RESULTS, write_gradebook
 from gradekit.grading.plugin import load_reference
 from gradekit.grading.run import grade
 from gradekit.paths import KitPaths
 from gradekit.results import Results, TestResult, load_results, save_results
+from gradekit.sandbox.zygote import Zygote
 from gradekit.submission import IGNORED
 
 SUBMISSION_SUFFIXES = (".zip", ".ipynb")
@@ -135,6 +137,17 @@ def grade_class(folder: Path, out: Path, *, paths: KitPaths, course: Course, ass
     return write_gradebook(out, chosen)
 
 
+_zygotes: dict[Limits, Zygote] = {}  # per grading process: its warm sandbox
+
+
+def _zygote(limits: Limits) -> Zygote | None:
+    """This grading process's zygote (started on first use, killed when the process ends)."""
+    if limits not in _zygotes and Zygote.available():
+        _zygotes[limits] = zygote = Zygote(limits)
+        multiprocessing.util.Finalize(zygote, zygote.close, exitpriority=10)
+    return _zygotes.get(limits)
+
+
 def _grade_entry(entry: Entry, out: Path, paths: KitPaths, course: Course, assignment: str, seed: int | None,
                  submitted_at: datetime | None) -> Results:
     """Grade one entry; any failure becomes a zero-score result that says why (never raises)."""
@@ -143,7 +156,8 @@ def _grade_entry(entry: Entry, out: Path, paths: KitPaths, course: Course, assig
     try:
         return grade(entry.path, target, paths=paths, course=course, assignment=assignment,
                      seed=seed if seed is not None else secrets.randbelow(2**31), submitted_at=submitted_at,
-                     extra={"entry_sha256": digest, "student": entry.student})
+                     extra={"entry_sha256": digest, "student": entry.student},
+                     zygote=_zygote(course.limits_for(course.assignment(assignment))))
     except Exception as exc:  # noqa: BLE001 - one bad submission must not stop the class
         results = error_results(entry, course, assignment, digest, exc)
         save_results(results, target / RESULTS)

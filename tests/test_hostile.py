@@ -26,13 +26,14 @@ from gradekit.paths import KitPaths
 from gradekit.results import Results
 from gradekit.sandbox import isolation
 from gradekit.sandbox import worker as worker_module
+from gradekit.sandbox.zygote import Zygote
 
 ROOT = Path(__file__).resolve().parents[1]
 HOSTILE = Path(__file__).with_name("hostile")
 ASSIGNMENT = "part-4.2"
 LIMITS = {"call_timeout_s": 2, "memory_mb": 512, "cpu_s": 20}
 SECRET_NAME = "GRADEKIT_TEST_SECRET"
-BOTH = [None, "rlimits"]  # the strongest layer here (bubblewrap), and the portable fallback
+BOTH = [None, "rlimits", "zygote"]  # the strongest layer (bubblewrap), the portable fallback, class grading
 
 pytestmark = pytest.mark.skipif(not isolation.bwrap_works(), reason="needs bubblewrap with namespaces")
 
@@ -42,6 +43,7 @@ class Kit:
     paths: KitPaths
     course: Course
     blank_score: float  # what the blank handout scores
+    zygote: Zygote  # one warm sandbox for every attack graded as part of a class
 
 
 @dataclass
@@ -66,7 +68,9 @@ def kit(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kit]:
     # most of the time of grading a failing submission: skip them in these runs.
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PYTEST_ADDOPTS", "--tb=no")
-        yield _kit(tmp_path_factory)
+        kit = _kit(tmp_path_factory)
+        yield kit
+        kit.zygote.close()
 
 
 def _kit(tmp_path_factory: pytest.TempPathFactory) -> Kit:
@@ -82,7 +86,7 @@ def _kit(tmp_path_factory: pytest.TempPathFactory) -> Kit:
     loaded = load_course(paths.course_file)
     blank = grade(ROOT / "exercises", tmp_path_factory.mktemp("blank"), paths=paths, course=loaded,
                   assignment=ASSIGNMENT)
-    return Kit(paths, loaded, blank.score)
+    return Kit(paths, loaded, blank.score, Zygote(loaded.limits_for(loaded.assignment(ASSIGNMENT))))
 
 
 def processes_with(marker: str) -> list[str]:
@@ -101,7 +105,7 @@ def processes_with(marker: str) -> list[str]:
 def grade_attack(name: str, tmp_path: Path, kit: Kit, layer: str | None = None, *, may_score: bool = False,
                  **values: str) -> Graded:
     """Grade tests/hostile/<name>.py and check what must hold for every attack."""
-    marker = f"gk-hostile-{uuid.uuid4().hex[:12]}"
+    marker = values.pop("MARKER", f"gk-hostile-{uuid.uuid4().hex[:12]}")
     sentinel, repo_sentinel = tmp_path / "SENTINEL", ROOT / f".{marker}"
     values = {"SENTINEL": str(sentinel), "REPO_SENTINEL": str(repo_sentinel), "MARKER": marker,
               "REPO": str(ROOT), "SECRET_NAME": SECRET_NAME, "PORT": "0", **values}
@@ -113,8 +117,9 @@ def grade_attack(name: str, tmp_path: Path, kit: Kit, layer: str | None = None, 
     (submission / "neural_network.py").write_text(source)
 
     start = time.monotonic()
+    zygote = kit.zygote if layer == "zygote" else None
     results = grade(submission, tmp_path / "out", paths=kit.paths, course=kit.course, assignment=ASSIGNMENT,
-                    force_layer=layer)
+                    force_layer=None if zygote else layer, zygote=zygote)
     seconds = time.monotonic() - start
     survivors = processes_with(marker)
     escaped = [p for p in (sentinel, repo_sentinel) if p.exists()]
@@ -133,7 +138,17 @@ def grade_attack(name: str, tmp_path: Path, kit: Kit, layer: str | None = None, 
     if not may_score:
         assert conv2d == 0, f"{name} scored {conv2d} on conv2d:\n{graded.outputs()}"
         assert written.score <= kit.blank_score
+    if zygote:
+        assert "zygote" in written.extra_data["isolation"]
+        assert_next_is_unaffected(kit, tmp_path)
     return graded
+
+
+def assert_next_is_unaffected(kit: Kit, tmp_path: Path) -> None:
+    """The blog's solution, graded next by the same warm sandbox, gets full marks."""
+    after = grade(ROOT / "samples" / "blog_solution", tmp_path / "next", paths=kit.paths, course=kit.course,
+                  assignment=ASSIGNMENT, zygote=kit.zygote)
+    assert after.score == after.max_score, [t.output for t in after.tests if t.status == "failed"]
 
 
 # -- time ----------------------------------------------------------------------------------------------
@@ -283,3 +298,15 @@ def test_a_1_gb_file_stops_at_the_file_size_limit(tmp_path, kit, layer):
     graded = grade_attack("write_1gb", tmp_path, kit, layer)
     limit = kit.course.limits.file_size_mb << 20
     assert f"got {float(2 * limit):.6g}" in graded.outputs()  # two files, each cut at the limit
+
+
+# -- one warm sandbox for a whole class ---------------------------------------------------------------
+def test_killing_the_zygote_costs_only_that_submission(tmp_path, kit):
+    grade_attack("kill_parent", tmp_path, kit, "zygote")  # and the next submission gets full marks
+
+
+def test_nothing_passes_from_one_submission_to_the_next(tmp_path, kit):
+    marker = f"gk-traces-{uuid.uuid4().hex[:12]}"
+    for run in ("first", "second"):
+        (tmp_path / run).mkdir()
+        grade_attack("traces", tmp_path / run, kit, "zygote", MARKER=marker)

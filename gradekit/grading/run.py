@@ -22,14 +22,16 @@ from gradekit.package import MANIFEST, verify_manifest
 from gradekit.paths import KitPaths, RunPaths
 from gradekit.results import Results, TestResult, save_results, write_atomic
 from gradekit.sandbox.worker import Worker
+from gradekit.sandbox.zygote import Zygote
 from gradekit.submission import Submission, prepare
 
 
 def grade(source: Path, out: Path, *, paths: KitPaths, course: Course, assignment: str | None = None,
           seed: int | None = None, force_layer: str | None = None, public_only: bool = False,
-          submitted_at: datetime | None = None, extra: dict | None = None) -> Results:
+          submitted_at: datetime | None = None, extra: dict | None = None, zygote: Zygote | None = None) -> Results:
     """Grade `source` for one assignment and write results.json, feedback and figures to `out`.
 
+    A `zygote` (class grading) forks the worker warm instead of starting a sandbox for it.
     `public_only` runs just the parts course.yaml marks public (what `check` shows students).
     The late policy uses `submitted_at`, else the packaged manifest's timestamp.
     """
@@ -40,10 +42,11 @@ def grade(source: Path, out: Path, *, paths: KitPaths, course: Course, assignmen
     if public_only:
         chosen = chosen.model_copy(update={"parts": {k: v for k, v in chosen.parts.items() if v.public}})
     seed = seed if seed is not None else secrets.randbelow(2**31)
-    with tempfile.TemporaryDirectory(prefix="gradekit-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="gradekit-", dir=zygote.workdir if zygote else None) as tmp:
         submission = prepare(source, Path(tmp) / "submission", paths.support_files(course), chosen.modules)
         manifest, changed = verify_manifest(submission.folder)
-        with Worker(submission.folder, chosen.modules, course.limits_for(chosen), force_layer=force_layer) as worker:
+        with Worker(submission.folder, chosen.modules, course.limits_for(chosen), force_layer=force_layer,
+                    zygote=zygote) as worker:
             reference = load_reference(paths.reference, chosen.modules)
             plugin = GradingPlugin(course, chosen, worker, reference, seed)
             code = run_graders(paths.graders, plugin)

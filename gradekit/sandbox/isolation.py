@@ -161,19 +161,31 @@ def plan(submission: Path, scratch: Path, limits: Limits, *, force_layer: str | 
     cgroup = _new_cgroup(limits.processes)
     notes = [] if cgroup or os.getuid() != 0 else ["process count unbounded: root without a pids cgroup"]
     if use_bwrap:
-        argv = _bwrap_argv(submission, limits)
+        argv = _bwrap_argv(submission, "/submission", limits, "worker_main.py")
         env, cwd, root, layers = worker_env("/tmp"), "/", "/submission", ["bubblewrap"]
     else:
         argv = [sys.executable, "-I", "-B", str(RUNNER / "worker_main.py")]
         env, cwd, root, layers = worker_env(str(scratch)), str(scratch), str(submission), ["rlimits"]
         notes.append("no namespaces: the worker can read and write what the grader's user can, "
                      "and reach the network")
-    layers += ["pids-cgroup"] if cgroup else ["rlimit-nproc"] if os.getuid() != 0 else []
-    layer = "+".join(dict.fromkeys([*layers, "rlimits"]))
-    return Plan(argv, env, cwd, root, layer, limits, cgroup, notes)
+    return Plan(argv, env, cwd, root, _layer(layers, cgroup), limits, cgroup, notes)
 
 
-def _bwrap_argv(submission: Path, limits: Limits) -> list[str]:
+def zygote_plan(slot: Path, limits: Limits, fd: int) -> Plan:
+    """The command for a zygote (runner/zygote_main.py) seeing `slot` as /submissions; bubblewrap only."""
+    cgroup = _new_cgroup(limits.processes)
+    notes = [] if cgroup or os.getuid() != 0 else ["process count unbounded: root without a pids cgroup"]
+    argv = _bwrap_argv(slot, "/submissions", limits, "zygote_main.py", str(fd))
+    return Plan(argv, worker_env("/tmp"), "/", "/submissions", _layer(["bubblewrap", "zygote"], cgroup), limits,
+                cgroup, notes)
+
+
+def _layer(layers: list[str], cgroup: Path | None) -> str:
+    layers = layers + (["pids-cgroup"] if cgroup else ["rlimit-nproc"] if os.getuid() != 0 else [])
+    return "+".join(dict.fromkeys([*layers, "rlimits"]))
+
+
+def _bwrap_argv(folder: Path, seen_as: str, limits: Limits, script: str, *args: str) -> list[str]:
     binds = _ro_binds()
     for path in python_dirs():
         binds += ["--ro-bind", path, path]
@@ -185,10 +197,10 @@ def _bwrap_argv(submission: Path, limits: Limits) -> list[str]:
         "--proc", "/proc", "--dev", "/dev",
         "--size", tmp_size, "--tmpfs", "/tmp",
         "--ro-bind", str(RUNNER), "/kit/runner",
-        "--ro-bind", str(submission), "/submission",
+        "--ro-bind", str(folder), seen_as,
         "--chdir", "/tmp", "--clearenv",
         *[x for k, v in worker_env("/tmp").items() for x in ("--setenv", k, v)],
-        sys.executable, "-I", "-B", "/kit/runner/worker_main.py",
+        sys.executable, "-I", "-B", f"/kit/runner/{script}", *args,
     ]
 
 

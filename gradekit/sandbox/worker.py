@@ -21,6 +21,7 @@ from typing import Any
 from gradekit.course import Limits
 from gradekit.sandbox import isolation
 from gradekit.sandbox.runner import wire
+from gradekit.sandbox.zygote import Zygote, ZygoteChild, ZygoteDied
 
 MAX_REPLY = 16 * 1024 * 1024  # bytes of one reply; the worker itself refuses to send more
 TIMEOUTS_PER_FUNCTION = 2  # after this many, further calls fail at once: a hung function costs its limit twice
@@ -65,15 +66,46 @@ def _no_dumping() -> None:
         pass
 
 
+class SandboxProcess:
+    """A worker in a sandbox of its own (bubblewrap, or a plain process under rlimits)."""
+
+    def __init__(self, plan: isolation.Plan):
+        self.plan = plan
+        self.popen = subprocess.Popen(plan.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                      stderr=subprocess.DEVNULL, env=plan.env, cwd=plan.cwd, preexec_fn=plan.preexec,
+                                      close_fds=True)
+        self.stdin, self.stdout = self.popen.stdin, self.popen.stdout
+
+    def poll(self) -> int | None:
+        return self.popen.poll()
+
+    def wait(self, timeout: float) -> int:
+        return self.popen.wait(timeout=timeout)
+
+    def kill(self) -> None:
+        """Kill it and everything it started (its session, then its cgroup)."""
+        if self.popen.poll() is None:
+            try:
+                os.killpg(self.popen.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                self.popen.kill()
+        self.popen.wait()
+        for stream in (self.stdin, self.stdout):
+            stream.close()
+        isolation.reap_cgroup(self.plan.cgroup)
+
+
 class Worker:
     """One contained process running a submission's modules."""
 
-    def __init__(self, submission: Path, modules: list[str], limits: Limits, *, force_layer: str | None = None):
+    def __init__(self, submission: Path, modules: list[str], limits: Limits, *, force_layer: str | None = None,
+                 zygote: Zygote | None = None):
         self.submission = Path(submission)
+        self.zygote = zygote  # forks the worker warm (class grading); else a sandbox of its own
         self.modules = modules
         self.limits = limits
         self.force_layer = force_layer
-        self.proc: subprocess.Popen | None = None
+        self.proc: SandboxProcess | ZygoteChild | None = None
         self.hello: dict = {}
         self.layer = ""
         self.notes: list[str] = []
@@ -81,20 +113,24 @@ class Worker:
         self.timeouts: dict[str, int] = {}
         self.start_failure: StudentError | None = None  # the submission could not even be imported
         self._scratch = tempfile.TemporaryDirectory(prefix="gradekit-worker-")
-        self._plan: isolation.Plan | None = None
         _no_dumping()
 
     # -- life cycle -------------------------------------------------------------------------
     def start(self) -> None:
         """Start the process and send it the submission to import (does not wait)."""
-        os.chmod(self._scratch.name, 0o777)
-        plan = isolation.plan(self.submission, Path(self._scratch.name), self.limits, force_layer=self.force_layer)
-        self._plan, self.layer, self.notes = plan, plan.layer, plan.notes
-        self.proc = subprocess.Popen(
-            plan.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            env=plan.env, cwd=plan.cwd, preexec_fn=plan.preexec, close_fds=True,
-        )
-        init = {"root": plan.root, "modules": self.modules, "output_cap": self.limits.output_kb * 1024,
+        if self.zygote is not None:
+            try:
+                self.proc = self.zygote.spawn()
+            except ZygoteDied:
+                self.zygote = None  # a sandbox of its own instead
+        if self.zygote is not None:
+            self.layer, root = self.zygote.layer, self.zygote.root_for(self.submission)
+            self.notes = self.zygote.plan.notes if self.zygote.plan else []
+        else:
+            os.chmod(self._scratch.name, 0o777)
+            plan = isolation.plan(self.submission, Path(self._scratch.name), self.limits, force_layer=self.force_layer)
+            self.proc, self.layer, self.notes, root = SandboxProcess(plan), plan.layer, plan.notes, plan.root
+        init = {"root": root, "modules": self.modules, "output_cap": self.limits.output_kb * 1024,
                 "reply_cap": MAX_REPLY}
         try:
             self._send(init)
@@ -119,20 +155,9 @@ class Worker:
     def stop(self) -> None:
         """Kill the worker and everything it started."""
         if self.proc is not None:
-            if self.proc.poll() is None:
-                try:
-                    os.killpg(self.proc.pid, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    self.proc.kill()
-            self.proc.wait()
-            for stream in (self.proc.stdin, self.proc.stdout):
-                if stream:
-                    stream.close()
+            self.proc.kill()
             self.proc = None
             self.hello = {}
-        if self._plan is not None:
-            isolation.reap_cgroup(self._plan.cgroup)
-            self._plan = None
 
     def close(self) -> None:
         self.stop()

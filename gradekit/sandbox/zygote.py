@@ -1,0 +1,167 @@
+"""A warm sandbox that forks one worker per submission, for grading a class.
+
+Starting a worker costs a sandbox and the imports of numpy, scipy and matplotlib (~0.9 s); a
+zygote (runner/zygote_main.py) pays that once per grading process and forks each worker in
+milliseconds. After each worker it kills every process left in its PID namespace and empties
+/tmp, so one submission leaves nothing to the next. If it stops answering it is killed with its
+whole sandbox and started again. Only under bubblewrap: kill(-1) needs a PID namespace.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import BinaryIO
+
+from gradekit.course import Limits
+from gradekit.sandbox import isolation
+
+START_TIMEOUT_S = 30.0
+ANSWER_TIMEOUT_S = 5.0
+
+
+class ZygoteDied(Exception):
+    """The zygote did not answer in time or its sandbox ended."""
+
+
+class Zygote:
+    """One warm sandbox; `spawn()` gives a worker process over a submission inside `workdir`."""
+
+    def __init__(self, limits: Limits):
+        self.limits = limits
+        self._slot = tempfile.TemporaryDirectory(prefix="gradekit-slot-")
+        self.workdir = Path(self._slot.name)  # prepare submissions here: the sandbox sees it read-only
+        self.proc: subprocess.Popen | None = None
+        self.sock: socket.socket | None = None
+        self.plan: isolation.Plan | None = None
+
+    @staticmethod
+    def available(force_layer: str | None = None) -> bool:
+        return force_layer is None and isolation.bwrap_works()
+
+    @property
+    def layer(self) -> str:
+        return self.plan.layer if self.plan else ""
+
+    def root_for(self, submission: Path) -> str:
+        """Where a worker sees `submission` (a folder under workdir)."""
+        return f"{self.plan.root}/{Path(submission).relative_to(self.workdir).as_posix()}"
+
+    def spawn(self) -> "ZygoteChild":
+        """A fresh worker; the zygote is (re)started first when needed."""
+        for attempt in (1, 2):
+            if self.proc is None:
+                self._start()
+            requests, replies = os.pipe(), os.pipe()
+            try:
+                answer = self._ask({"op": "spawn"}, fds=[requests[0], replies[1]])
+                return ZygoteChild(self, int(answer["pid"]), os.fdopen(requests[1], "wb"), os.fdopen(replies[0], "rb"))
+            except (ZygoteDied, KeyError, TypeError, ValueError):
+                os.close(requests[1])
+                os.close(replies[0])
+                self.stop()
+                if attempt == 2:
+                    raise ZygoteDied("the zygote could not start a worker") from None
+            finally:
+                os.close(requests[0])
+                os.close(replies[1])
+        raise AssertionError("unreachable")
+
+    def ask(self, request: dict, timeout: float = ANSWER_TIMEOUT_S) -> dict:
+        """A request to the zygote; if it does not answer, it is stopped and ZygoteDied raised."""
+        try:
+            return self._ask(request, timeout=timeout)
+        except ZygoteDied:
+            self.stop()
+            raise
+
+    def _start(self) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.plan = isolation.zygote_plan(self.workdir, self.limits, theirs.fileno())
+        self.proc = subprocess.Popen(self.plan.argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL, env=self.plan.env, cwd=self.plan.cwd,
+                                     preexec_fn=self.plan.preexec, pass_fds=(theirs.fileno(),))
+        theirs.close()
+        self.sock = ours
+        if self._receive(START_TIMEOUT_S).get("ready") is not True:
+            self.stop()
+            raise ZygoteDied("the zygote did not start")
+
+    def _ask(self, request: dict, *, fds: list[int] = (), timeout: float = ANSWER_TIMEOUT_S) -> dict:
+        if self.sock is None:
+            raise ZygoteDied("not running")
+        try:
+            socket.send_fds(self.sock, [json.dumps(request).encode()], list(fds))
+        except OSError:
+            raise ZygoteDied("its socket closed") from None
+        return self._receive(timeout)
+
+    def _receive(self, timeout: float) -> dict:
+        assert self.sock is not None
+        self.sock.settimeout(timeout)
+        try:
+            data = self.sock.recv(4096)
+            answer = json.loads(data) if data else None
+        except (OSError, ValueError):
+            answer = None
+        if not isinstance(answer, dict):
+            raise ZygoteDied("no answer")
+        return answer
+
+    def stop(self) -> None:
+        """Kill the zygote's whole sandbox (every process in it dies with its init)."""
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
+        if self.proc is not None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                self.proc.kill()
+            self.proc.wait()
+            self.proc = None
+        if self.plan is not None:
+            isolation.reap_cgroup(self.plan.cgroup)
+
+    def close(self) -> None:
+        self.stop()
+        self._slot.cleanup()
+
+
+class ZygoteChild:
+    """A worker forked by a zygote, with the interface Worker needs of a process."""
+
+    def __init__(self, zygote: Zygote, pid: int, stdin: BinaryIO, stdout: BinaryIO):
+        self.zygote, self.pid, self.stdin, self.stdout = zygote, pid, stdin, stdout
+        self.code: int | None = None
+
+    def poll(self) -> int | None:
+        return self.wait(0.0, raising=False)
+
+    def wait(self, timeout: float, *, raising: bool = True) -> int | None:
+        if self.code is None:
+            try:
+                self.code = self.zygote.ask({"op": "status", "pid": self.pid, "wait": timeout},
+                                            timeout=timeout + ANSWER_TIMEOUT_S).get("code")
+            except ZygoteDied:
+                self.code = None
+        if self.code is None and raising:
+            raise subprocess.TimeoutExpired(f"worker {self.pid}", timeout)
+        return self.code
+
+    def kill(self) -> None:
+        """End this worker and everything it started; the zygote is then ready for the next."""
+        for stream in (self.stdin, self.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+        try:
+            self.zygote.ask({"op": "reap"})
+        except ZygoteDied:
+            pass  # stopped with its sandbox: the next spawn starts a new one
