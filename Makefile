@@ -27,6 +27,8 @@ validate: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/grade_one.py
+	$(BIN)/python bench/grade_class.py
+	$(BIN)/python bench/nbgrader_vs_kit.py
 
 clean:
 	rm -rf $(VENV) graded

@@ -125,6 +125,8 @@ def grade_class(folder: Path, out: Path, *, paths: KitPaths, course: Course, ass
         entries = [e for i, e in enumerate(entries) if i % shard[1] == shard[0]]
     todo = [e for e in entries if force or not is_current(e, out, course, name)]
     load_reference(paths.reference, chosen.modules)  # imported once here, inherited warm by the forks
+    if any(_has_notebooks(e.path) for e in todo):
+        import nbformat  # noqa: F401 - 1.5 s to import: once here rather than in every fork
     started = time.monotonic()
     on_progress(Progress(0, len(todo), "", None, started))
     context = multiprocessing.get_context("fork")
@@ -138,6 +140,10 @@ def grade_class(folder: Path, out: Path, *, paths: KitPaths, course: Course, ass
 
 
 _zygotes: dict[Limits, Zygote] = {}  # per grading process: its warm sandbox
+
+
+def _has_notebooks(path: Path) -> bool:
+    return path.suffix == ".ipynb" or path.is_dir() and any(path.glob("*.ipynb"))
 
 
 def _zygote(limits: Limits) -> Zygote | None:
