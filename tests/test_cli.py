@@ -147,3 +147,13 @@ def test_grade_writes_results_feedback_and_exits_zero(tmp_path):
         assert key in results["extra_data"]
     assert (tmp_path / "feedback.md").read_text().startswith("# Feedback")
     assert "total" in proc.stdout
+
+
+def test_grades_with_a_python_installed_under_tmp(tmp_path):
+    """A venv under /tmp (a clone there) must stay visible in the sandbox, whose /tmp is private."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", "--system-site-packages", str(venv)], check=True)
+    proc = subprocess.run([str(venv / "bin" / "python"), str(ROOT / "cli.py"), "grade", str(SAMPLE), "--out",
+                           str(tmp_path / "out"), "--seed", "2"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads((tmp_path / "out" / "results.json").read_text())["score"] == 100, proc.stdout

@@ -193,9 +193,9 @@ def _bwrap_argv(folder: Path, seen_as: str, limits: Limits, script: str, *args: 
     return [
         shutil.which("bwrap") or "bwrap", "--unshare-all", "--die-with-parent", "--new-session",
         "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID), "--hostname", "sandbox",
-        *binds,
         "--proc", "/proc", "--dev", "/dev",
-        "--size", tmp_size, "--tmpfs", "/tmp",
+        "--size", tmp_size, "--tmpfs", "/tmp",  # before the binds: a Python under /tmp (a venv) stays visible
+        *binds,
         "--ro-bind", str(RUNNER), "/kit/runner",
         "--ro-bind", str(folder), seen_as,
         "--chdir", "/tmp", "--clearenv",
