@@ -36,7 +36,11 @@ def probes():
             continue
         if SECRET in data:
             found.append((path, data[data.index(SECRET):][:80]))
-    for path in ("@SENTINEL@", "@REPO_SENTINEL@"):
+    # Write only where the grader's own files show: a folder bubblewrap made inside the sandbox's
+    # private /tmp (to mount a venv under /tmp, say) is not the grader's folder.
+    for path, witness in (("@SENTINEL@", "submission"), ("@REPO_SENTINEL@", "cli.py")):
+        if not os.path.exists(os.path.join(os.path.dirname(path), witness)):
+            continue
         try:
             open(path, "w").write("escaped")
             found.append(("wrote", path))
