@@ -9,7 +9,6 @@ the sandbox and no process the attack started may survive.
 from __future__ import annotations
 
 import json
-import os
 import socket
 import time
 import uuid

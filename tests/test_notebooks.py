@@ -253,7 +253,7 @@ def test_notebook_handout_checks_packages_and_grades_like_the_folder(solved, tmp
     packed = run("package", cwd=work)
     assert "part-4.2.ipynb" in packed.stdout
     zipped = run("grade", str(work / "submission.zip"), "--out", str(tmp_path / "zip"), "--seed", "4", cwd=ROOT)
-    folder = run("grade", str(work / "exercises"), "--out", str(tmp_path / "folder"), "--seed", "4", cwd=ROOT)
+    run("grade", str(work / "exercises"), "--out", str(tmp_path / "folder"), "--seed", "4", cwd=ROOT)
     assert "100" in zipped.stdout
     scores = [json.loads((tmp_path / name / "results.json").read_text())["score"] for name in ("zip", "folder")]
     assert scores == [100, 100]
