@@ -28,7 +28,9 @@ sys.path.insert(0, str(ROOT))
 from gradekit.notebooks import fill_notebook, notebook_bytes  # noqa: E402
 
 KEY = "part-4.2"
-ENV = {**os.environ, "MNIST_OFFLINE": "1"}
+# nbgrader runs the `alembic` script by name: it must find the one installed beside this Python.
+ENV = {**os.environ, "MNIST_OFFLINE": "1",
+       "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
 # name -> (function, text in the reference, replacement): the class's typical mistakes
 MISTAKES = {
     "correct": None,

@@ -124,22 +124,45 @@ def grade_class(folder: Path, out: Path, *, paths: KitPaths, course: Course, ass
     if shard is not None:
         entries = [e for i, e in enumerate(entries) if i % shard[1] == shard[0]]
     todo = [e for e in entries if force or not is_current(e, out, course, name)]
+    jobs = jobs or os.cpu_count() or 1
+    zygotes = _launch_zygotes(min(jobs, len(todo)), course.limits_for(chosen))  # they import while we do
     load_reference(paths.reference, chosen.modules)  # imported once here, inherited warm by the forks
     if any(_has_notebooks(e.path) for e in todo):
         import nbformat  # noqa: F401 - 1.5 s to import: once here rather than in every fork
     started = time.monotonic()
     on_progress(Progress(0, len(todo), "", None, started))
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=jobs or os.cpu_count() or 1, mp_context=context) as pool:
-        futures = {pool.submit(_grade_entry, e, out, paths, course, name, seed, (times or {}).get(e.student)): e
-                   for e in todo}
-        for done, future in enumerate(as_completed(futures), 1):
-            entry = futures[future]
-            on_progress(Progress(done, len(todo), entry.student, future.result(), started))
+    try:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_adopt_zygote,
+                                 initargs=(zygotes, context.Value("i", 0))) as pool:
+            futures = {pool.submit(_grade_entry, e, out, paths, course, name, seed, (times or {}).get(e.student)):
+                       e for e in todo}
+            for done, future in enumerate(as_completed(futures), 1):
+                entry = futures[future]
+                on_progress(Progress(done, len(todo), entry.student, future.result(), started))
+    finally:
+        for zygote in zygotes:
+            zygote.close()
     return write_gradebook(out, chosen)
 
 
 _zygotes: dict[Limits, Zygote] = {}  # per grading process: its warm sandbox
+
+
+def _launch_zygotes(count: int, limits: Limits) -> list[Zygote]:
+    """One warm sandbox per grading process, started before the forks."""
+    zygotes = [Zygote(limits) for _ in range(count if Zygote.available() else 0)]
+    for zygote in zygotes:
+        zygote.launch()
+    return zygotes
+
+
+def _adopt_zygote(zygotes: list[Zygote], taken) -> None:
+    """Pool initializer: each grading process takes the next zygote the parent launched."""
+    with taken.get_lock():
+        index, taken.value = taken.value, taken.value + 1
+    if index < len(zygotes):
+        _zygotes[zygotes[index].limits] = zygotes[index]
 
 
 def _has_notebooks(path: Path) -> bool:

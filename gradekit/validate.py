@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from gradekit.course import Course
+from gradekit.course import Course, Limits
 from gradekit.errors import KitError
 from gradekit.grading.run import grade
 from gradekit.paths import KitPaths
 from gradekit.results import Results
+from gradekit.sandbox.zygote import Zygote
 
 SEED = 20261125
 
@@ -68,30 +69,48 @@ def build_mutant(paths: KitPaths, spec: MutantSpec, dest: Path) -> Path:
 def validate_graders(paths: KitPaths, course: Course, echo: Callable[[str], None] = print) -> list[str]:
     """Run every proof; return the failures (empty when the graders are sound)."""
     failures: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="gradekit-validate-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="gradekit-validate-") as tmp, Grader(paths, course) as grade_as:
         work = Path(tmp)
         for name, assignment in course.assignments.items():
-            ref = _grade(paths.reference, work / f"ref-{name}", paths, course, name)
+            ref = grade_as(paths.reference, work / f"ref-{name}", name)
             failures += _expect(ref.score == ref.max_score, f"reference scores {ref.score:g}/{ref.max_score:g} "
                                 f"on {name}" + _failed_names(ref), echo)
-            stub = _grade(paths.exercises, work / f"stub-{name}", paths, course, name)
+            stub = grade_as(paths.exercises, work / f"stub-{name}", name)
             failures += _expect(stub.score == 0, f"handout stubs score {stub.score:g} on {name}", echo)
         for path in sorted(paths.mutants.glob("*.py")):
-            failures += _check_mutant(read_mutant(path), paths, course, work, echo)
+            failures += _check_mutant(read_mutant(path), paths, course, work, grade_as, echo)
     return failures
 
 
-def _grade(source: Path, out: Path, paths: KitPaths, course: Course, assignment: str) -> Results:
-    return grade(source, out, paths=paths, course=course, assignment=assignment, seed=SEED)
+class Grader:
+    """Grades with the fixed seed, forking each worker from a warm sandbox (one per set of limits)."""
+
+    def __init__(self, paths: KitPaths, course: Course):
+        self.paths, self.course = paths, course
+        self.zygotes: dict[Limits, Zygote] = {}
+
+    def __call__(self, source: Path, out: Path, assignment: str) -> Results:
+        limits = self.course.limits_for(self.course.assignment(assignment))
+        if limits not in self.zygotes and Zygote.available():
+            self.zygotes[limits] = Zygote(limits)
+        return grade(source, out, paths=self.paths, course=self.course, assignment=assignment, seed=SEED,
+                     zygote=self.zygotes.get(limits))
+
+    def __enter__(self) -> "Grader":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for zygote in self.zygotes.values():
+            zygote.close()
 
 
-def _check_mutant(spec: MutantSpec, paths: KitPaths, course: Course, work: Path,
+def _check_mutant(spec: MutantSpec, paths: KitPaths, course: Course, work: Path, grade_as: Grader,
                   echo: Callable[[str], None]) -> list[str]:
     owner = course.part_owner(spec.breaks)
     if owner is None:
         return [f"{spec.name}: BREAKS '{spec.breaks}' is not a part of any assignment"]
     submission = build_mutant(paths, spec, work / f"mutant-{spec.name}")
-    results = _grade(submission, work / f"out-{spec.name}", paths, course, owner)
+    results = grade_as(submission, work / f"out-{spec.name}", owner)
     broken = [t for t in results.tests if t.part == spec.breaks and t.status == "failed"]
     collateral = sorted({t.part for t in results.tests if t.part != spec.breaks and t.status == "failed"})
     hinted = any(spec.hint.lower() in t.output.lower() for t in broken)

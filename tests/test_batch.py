@@ -8,6 +8,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -122,6 +123,7 @@ def test_killed_run_resumes_to_the_same_gradebook(tmp_path):
     assert resumed.returncode == 0, resumed.stderr
     assert "Grading 5 submission(s)" not in resumed.stdout
     assert gradebook(out) == gradebook(tmp_path / "whole")
+    assert not list(Path(tempfile.gettempdir()).glob(f"gradekit-slot-{proc.pid}-*"))  # the killed run's, removed
 
 
 def test_late_policy_from_a_times_file(tmp_path):

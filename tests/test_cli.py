@@ -152,7 +152,10 @@ def test_grade_writes_results_feedback_and_exits_zero(tmp_path):
 def test_grades_with_a_python_installed_under_tmp(tmp_path):
     """A venv under /tmp (a clone there) must stay visible in the sandbox, whose /tmp is private."""
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", "--system-site-packages", str(venv)], check=True)
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    site = next(venv.glob("lib/python*/site-packages"))
+    outer = [p for p in sys.path if p.endswith("site-packages")]  # this venv's packages, .pth files included
+    (site / "kit.pth").write_text("".join(f"import site; site.addsitedir({p!r})\n" for p in outer))
     proc = subprocess.run([str(venv / "bin" / "python"), str(ROOT / "cli.py"), "grade", str(SAMPLE), "--out",
                            str(tmp_path / "out"), "--seed", "2"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr

@@ -19,7 +19,9 @@ from gradekit.notebooks import fill_notebook, notebook_bytes
 from gradekit.paths import KitPaths
 
 KIT = KitPaths(ROOT)
-OFFLINE = {**os.environ, "MNIST_OFFLINE": "1"}
+# nbgrader runs the `alembic` script by name: it must find the one installed beside this Python.
+OFFLINE = {**os.environ, "MNIST_OFFLINE": "1",
+           "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
 DATA = ("mnist_data.py", "mnist_sample.npz")
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -21,6 +22,7 @@ from typing import BinaryIO
 from gradekit.course import Limits
 from gradekit.sandbox import isolation
 
+SLOT_PREFIX = "gradekit-slot-"
 START_TIMEOUT_S = 30.0
 ANSWER_TIMEOUT_S = 5.0
 
@@ -34,11 +36,13 @@ class Zygote:
 
     def __init__(self, limits: Limits):
         self.limits = limits
-        self._slot = tempfile.TemporaryDirectory(prefix="gradekit-slot-")
+        _remove_orphan_slots()
+        self._slot = tempfile.TemporaryDirectory(prefix=f"{SLOT_PREFIX}{os.getpid()}-")
         self.workdir = Path(self._slot.name)  # prepare submissions here: the sandbox sees it read-only
         self.proc: subprocess.Popen | None = None
         self.sock: socket.socket | None = None
         self.plan: isolation.Plan | None = None
+        self.ready = False  # it has imported the libraries and answered
 
     @staticmethod
     def available(force_layer: str | None = None) -> bool:
@@ -52,11 +56,23 @@ class Zygote:
         """Where a worker sees `submission` (a folder under workdir)."""
         return f"{self.plan.root}/{Path(submission).relative_to(self.workdir).as_posix()}"
 
+    def launch(self) -> None:
+        """Start the zygote without waiting for its imports (spawn waits for them)."""
+        if self.proc is None:
+            ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            self.plan = isolation.zygote_plan(self.workdir, self.limits, theirs.fileno())
+            self.proc = subprocess.Popen(self.plan.argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                         stderr=subprocess.DEVNULL, env=self.plan.env, cwd=self.plan.cwd,
+                                         preexec_fn=self.plan.preexec, pass_fds=(theirs.fileno(),))
+            theirs.close()
+            self.sock, self.ready = ours, False
+
     def spawn(self) -> "ZygoteChild":
         """A fresh worker; the zygote is (re)started first when needed."""
         for attempt in (1, 2):
-            if self.proc is None:
-                self._start()
+            self.launch()
+            if not self.ready:
+                self._await_ready()
             requests, replies = os.pipe(), os.pipe()
             try:
                 answer = self._ask({"op": "spawn"}, fds=[requests[0], replies[1]])
@@ -80,15 +96,12 @@ class Zygote:
             self.stop()
             raise
 
-    def _start(self) -> None:
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        self.plan = isolation.zygote_plan(self.workdir, self.limits, theirs.fileno())
-        self.proc = subprocess.Popen(self.plan.argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL, env=self.plan.env, cwd=self.plan.cwd,
-                                     preexec_fn=self.plan.preexec, pass_fds=(theirs.fileno(),))
-        theirs.close()
-        self.sock = ours
-        if self._receive(START_TIMEOUT_S).get("ready") is not True:
+    def _await_ready(self) -> None:
+        try:
+            self.ready = self._receive(START_TIMEOUT_S).get("ready") is True
+        except ZygoteDied:
+            self.ready = False
+        if not self.ready:
             self.stop()
             raise ZygoteDied("the zygote did not start")
 
@@ -123,14 +136,23 @@ class Zygote:
                 os.killpg(self.proc.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 self.proc.kill()
-            self.proc.wait()
+            self.proc.wait()  # in a forked grading process this is not its child: wait() returns at once
             self.proc = None
+            self.ready = False
         if self.plan is not None:
             isolation.reap_cgroup(self.plan.cgroup)
 
     def close(self) -> None:
         self.stop()
         self._slot.cleanup()
+
+
+def _remove_orphan_slots() -> None:
+    """Remove the slot folders of grading runs that were killed (their process is gone)."""
+    for slot in Path(tempfile.gettempdir()).glob(f"{SLOT_PREFIX}*-*"):
+        pid = slot.name[len(SLOT_PREFIX):].split("-")[0]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            shutil.rmtree(slot, ignore_errors=True)
 
 
 class ZygoteChild:
