@@ -3,8 +3,8 @@ a fresh worker per submission and clears up after it.
 
 Runs in its own PID namespace (bubblewrap), as pid 2 under bubblewrap's init. The grader talks to it
 over the Unix socket whose fd number is argv[1]: `spawn` brings the new worker's two pipe ends,
-`status` reports how a worker ended, `reap` kills every other process in the sandbox and empties
-/tmp and /dev/shm. Workers close the socket before running student code, so nothing a
+`status` reports how a worker ended, `reap` kills every other process in the sandbox, empties
+/tmp and /dev/shm and removes the System V IPC objects (the sandbox has an IPC namespace of its own). Workers close the socket before running student code, so nothing a
 submission starts can reach it; the zygote is not dumpable, so they cannot trace it either.
 """
 
@@ -27,6 +27,11 @@ import scipy.signal  # noqa: E402,F401
 import worker_main  # noqa: E402
 
 SCRATCH = ("/tmp", "/dev/shm")
+IPC_RMID = 0
+LIBC = ctypes.CDLL(None, use_errno=True)
+# /proc/sysvipc/<kind> lists this IPC namespace's objects, the id in the second column.
+IPC_REMOVERS = {"shm": lambda i: LIBC.shmctl(i, IPC_RMID, None), "sem": lambda i: LIBC.semctl(i, 0, IPC_RMID),
+                "msg": lambda i: LIBC.msgctl(i, IPC_RMID, None)}
 
 
 def spawn(sock: socket.socket, fds: list[int]) -> int:
@@ -76,6 +81,7 @@ def reap(ended: dict[int, int]) -> None:
         _collect(ended)
         time.sleep(0.002)
         others = _others()
+    _remove_ipc_objects()
     for folder in SCRATCH:
         for name in os.listdir(folder) if os.path.isdir(folder) else ():
             path = os.path.join(folder, name)
@@ -86,6 +92,18 @@ def reap(ended: dict[int, int]) -> None:
                     os.unlink(path)
                 except OSError:
                     pass
+
+
+def _remove_ipc_objects() -> None:
+    """Remove every System V shared memory segment, semaphore set and message queue workers left."""
+    for kind, remove in IPC_REMOVERS.items():
+        try:
+            with open(f"/proc/sysvipc/{kind}") as fh:
+                rows = fh.read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            remove(int(row.split()[1]))
 
 
 def _collect(ended: dict[int, int]) -> None:
@@ -117,7 +135,7 @@ def _others() -> list[int]:
 def main() -> None:
     if os.getpid() > 2:  # kill(-1) is only safe in a PID namespace of our own
         sys.exit("the zygote runs only in its own PID namespace")
-    ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0: workers cannot ptrace or read our memory
+    LIBC.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0: workers cannot ptrace or read our memory
     sock = socket.socket(fileno=int(sys.argv[1]))
     ended: dict[int, int] = {}
     sock.send(b'{"ready": true}')
