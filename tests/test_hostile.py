@@ -177,6 +177,13 @@ def test_memory_bomb_is_stopped(tmp_path, kit, attack, layer):
     assert "memory" in grade_attack(attack, tmp_path, kit, layer).outputs()
 
 
+@pytest.mark.skipif(isolation.cgroup_root("memory") is None, reason="needs a writable memory cgroup")
+@pytest.mark.parametrize("layer", BOTH)
+def test_memory_of_all_processes_together_is_bounded(tmp_path, kit, layer):
+    graded = grade_attack("memory_children", tmp_path, kit, layer)
+    assert "memory-cgroup" in graded.data["extra_data"]["isolation"]
+
+
 @pytest.mark.parametrize("layer", BOTH)
 def test_fork_bomb_is_bounded_and_reaped(tmp_path, kit, layer):
     grade_attack("fork_bomb", tmp_path, kit, layer)

@@ -1,4 +1,4 @@
-"""How a worker is contained: Linux namespaces (bubblewrap), a pids cgroup, and rlimits.
+"""How a worker is contained: Linux namespaces (bubblewrap), pids and memory cgroups, and rlimits.
 
 `plan()` picks the strongest layer this machine offers and says which, so results can record
 it; rlimits, a scrubbed environment, timeouts and data-only replies are the portable core.
@@ -6,6 +6,7 @@ it; rlimits, a scrubbed environment, timeouts and data-only replies are the port
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import resource
@@ -23,6 +24,7 @@ from gradekit.course import Limits
 RUNNER = Path(__file__).with_name("runner")
 SANDBOX_UID = 65534
 STALE_CGROUP_S = 3600  # an empty worker cgroup this old was left behind by an interrupted run
+SANDBOX_MEMORY_FACTOR = 2  # a sandbox's processes together may hold this many times the worker's memory_mb
 BASE_BINDS = ("/usr", "/bin", "/lib", "/lib64", "/lib32", "/sbin", "/etc/alternatives", "/etc/ld.so.cache")
 
 
@@ -36,11 +38,11 @@ class Plan:
     root: str  # where the worker sees the submission
     layer: str
     limits: Limits
-    cgroup: Path | None = None
+    cgroups: list[Path] = field(default_factory=list)  # the sandbox's pids and memory cgroups (one on v2)
     notes: list[str] = field(default_factory=list)
 
     def preexec(self) -> None:
-        """Runs in the child before exec: new session, rlimits, join the cgroup."""
+        """Runs in the child before exec: new session, rlimits, join the cgroups."""
         os.setsid()
         mb = 1024 * 1024
         for res, value in (
@@ -53,8 +55,13 @@ class Plan:
         if os.getuid() != 0:
             extra = self.limits.processes + _processes_of(os.getuid())
             resource.setrlimit(resource.RLIMIT_NPROC, (extra, extra))
-        if self.cgroup is not None:
-            (self.cgroup / "cgroup.procs").write_text(str(os.getpid()))
+        for group in self.cgroups:
+            (group / "cgroup.procs").write_text(str(os.getpid()))
+
+    def reap(self) -> None:
+        """Kill every process left in the sandbox's cgroups and remove them."""
+        for group in self.cgroups:
+            reap_cgroup(group)
 
 
 @functools.cache
@@ -71,10 +78,10 @@ def bwrap_works() -> bool:
 
 
 @functools.cache
-def pids_cgroup_root() -> Path | None:
-    """A writable pids cgroup (v1 or v2) to bound and reap every process of a worker."""
-    for root in (Path("/sys/fs/cgroup/pids"), Path("/sys/fs/cgroup")):
-        if root == Path("/sys/fs/cgroup") and "pids" not in _read(root / "cgroup.controllers"):
+def cgroup_root(controller: str) -> Path | None:
+    """A writable cgroup of `controller` ("pids" or "memory"; v1 or v2) to hold the sandboxes' groups."""
+    for root in (Path(f"/sys/fs/cgroup/{controller}"), Path("/sys/fs/cgroup")):
+        if root == Path("/sys/fs/cgroup") and controller not in _read(root / "cgroup.controllers").split():
             continue
         base = root / "gradekit"
         try:
@@ -158,8 +165,8 @@ def worker_env(tmp: str) -> dict[str, str]:
 def plan(submission: Path, scratch: Path, limits: Limits, *, force_layer: str | None = None) -> Plan:
     """Choose the layer and build the command for a worker over `submission`."""
     use_bwrap = force_layer != "rlimits" and bwrap_works()
-    cgroup = _new_cgroup(limits.processes)
-    notes = [] if cgroup or os.getuid() != 0 else ["process count unbounded: root without a pids cgroup"]
+    cgroups = _new_cgroups(limits)
+    notes = _cgroup_notes(cgroups)
     if use_bwrap:
         argv = _bwrap_argv(submission, "/submission", limits, "worker_main.py")
         env, cwd, root, layers = worker_env("/tmp"), "/", "/submission", ["bubblewrap"]
@@ -168,21 +175,28 @@ def plan(submission: Path, scratch: Path, limits: Limits, *, force_layer: str | 
         env, cwd, root, layers = worker_env(str(scratch)), str(scratch), str(submission), ["rlimits"]
         notes.append("no namespaces: the worker can read and write what the grader's user can, "
                      "and reach the network")
-    return Plan(argv, env, cwd, root, _layer(layers, cgroup), limits, cgroup, notes)
+    return Plan(argv, env, cwd, root, _layer(layers, cgroups), limits, list(cgroups.values()), notes)
 
 
 def zygote_plan(slot: Path, limits: Limits, fd: int) -> Plan:
     """The command for a zygote (runner/zygote_main.py) seeing `slot` as /submissions; bubblewrap only."""
-    cgroup = _new_cgroup(limits.processes)
-    notes = [] if cgroup or os.getuid() != 0 else ["process count unbounded: root without a pids cgroup"]
+    cgroups = _new_cgroups(limits)
     argv = _bwrap_argv(slot, "/submissions", limits, "zygote_main.py", str(fd))
-    return Plan(argv, worker_env("/tmp"), "/", "/submissions", _layer(["bubblewrap", "zygote"], cgroup), limits,
-                cgroup, notes)
+    return Plan(argv, worker_env("/tmp"), "/", "/submissions", _layer(["bubblewrap", "zygote"], cgroups), limits,
+                list(dict.fromkeys(cgroups.values())), _cgroup_notes(cgroups))
 
 
-def _layer(layers: list[str], cgroup: Path | None) -> str:
-    layers = layers + (["pids-cgroup"] if cgroup else ["rlimit-nproc"] if os.getuid() != 0 else [])
+def _layer(layers: list[str], cgroups: dict[str, Path]) -> str:
+    layers = layers + (["pids-cgroup"] if "pids" in cgroups else ["rlimit-nproc"] if os.getuid() != 0 else [])
+    layers += ["memory-cgroup"] if "memory" in cgroups else []
     return "+".join(dict.fromkeys([*layers, "rlimits"]))
+
+
+def _cgroup_notes(cgroups: dict[str, Path]) -> list[str]:
+    notes = [] if "pids" in cgroups or os.getuid() != 0 else ["process count unbounded: root without a pids cgroup"]
+    if "memory" not in cgroups:
+        notes.append("memory bounded per process only (rlimits): no writable memory cgroup")
+    return notes
 
 
 def _bwrap_argv(folder: Path, seen_as: str, limits: Limits, script: str, *args: str) -> list[str]:
@@ -204,17 +218,30 @@ def _bwrap_argv(folder: Path, seen_as: str, limits: Limits, script: str, *args: 
     ]
 
 
-def _new_cgroup(max_pids: int) -> Path | None:
-    root = pids_cgroup_root()
-    if root is None:
-        return None
-    group = root / uuid.uuid4().hex[:12]
-    try:
-        group.mkdir()
-        (group / "pids.max").write_text(str(max_pids))
-        return group
-    except OSError:
-        return None
+def _new_cgroups(limits: Limits) -> dict[str, Path]:
+    """A new group per controller that is writable here (controller -> group; on v2 both are one group)."""
+    memory = str(limits.memory_mb * SANDBOX_MEMORY_FACTOR << 20)
+    # Set in this order: v1 refuses a memory+swap limit below the memory limit.
+    settings = {"pids": [("pids.max", str(limits.processes))],
+                "memory": [("memory.limit_in_bytes", memory), ("memory.memsw.limit_in_bytes", memory),
+                           ("memory.max", memory), ("memory.swap.max", "0")]}
+    name, groups = uuid.uuid4().hex[:12], {}
+    for controller, knobs in settings.items():
+        root = cgroup_root(controller)
+        if root is None:
+            continue
+        group = root / name
+        try:
+            group.mkdir(exist_ok=True)
+            for knob, value in knobs:
+                if (group / knob).exists():
+                    (group / knob).write_text(value)
+            groups[controller] = group
+        except OSError:  # not ours to set here: leave this controller out
+            if group not in groups.values():
+                with contextlib.suppress(OSError):
+                    group.rmdir()
+    return groups
 
 
 def reap_cgroup(group: Path | None, timeout: float = 5.0) -> None:

@@ -92,7 +92,7 @@ class SandboxProcess:
         self.popen.wait()
         for stream in (self.stdin, self.stdout):
             stream.close()
-        isolation.reap_cgroup(self.plan.cgroup)
+        self.plan.reap()
 
 
 class Worker:

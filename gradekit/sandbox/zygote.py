@@ -140,7 +140,7 @@ class Zygote:
             self.proc = None
             self.ready = False
         if self.plan is not None:
-            isolation.reap_cgroup(self.plan.cgroup)
+            self.plan.reap()
 
     def close(self) -> None:
         self.stop()
