@@ -90,6 +90,9 @@ def cgroup_root(controller: str) -> Path | None:
             continue
         if os.access(base, os.W_OK):
             _remove_stale(base)
+            if root == Path("/sys/fs/cgroup"):  # v2: a controller reaches child groups only when enabled
+                with contextlib.suppress(OSError):
+                    (base / "cgroup.subtree_control").write_text(f"+{controller}")
             return base
     return None
 
@@ -233,9 +236,11 @@ def _new_cgroups(limits: Limits) -> dict[str, Path]:
         group = root / name
         try:
             group.mkdir(exist_ok=True)
-            for knob, value in knobs:
-                if (group / knob).exists():
-                    (group / knob).write_text(value)
+            present = [(knob, value) for knob, value in knobs if (group / knob).exists()]
+            if not present:
+                raise FileNotFoundError(f"{controller} is not enabled in {group.parent}")
+            for knob, value in present:
+                (group / knob).write_text(value)
             groups[controller] = group
         except OSError:  # not ours to set here: leave this controller out
             if group not in groups.values():
