@@ -184,6 +184,14 @@ def test_memory_of_all_processes_together_is_bounded(tmp_path, kit, layer):
     assert "memory-cgroup" in graded.data["extra_data"]["isolation"]
 
 
+@pytest.mark.skipif(isolation.cgroup_root("memory") is None, reason="needs a writable memory cgroup")
+@pytest.mark.parametrize("layer", BOTH)
+def test_a_worker_killed_by_the_memory_cgroup_is_told_so(tmp_path, kit, layer):
+    total = LIMITS["memory_mb"] * isolation.SANDBOX_MEMORY_FACTOR
+    assert f"killed for using too much memory (the submission's processes together may use {total} MB)" in \
+        grade_attack("memory_oom_victim", tmp_path, kit, layer).outputs()
+
+
 @pytest.mark.parametrize("layer", BOTH)
 def test_fork_bomb_is_bounded_and_reaped(tmp_path, kit, layer):
     grade_attack("fork_bomb", tmp_path, kit, layer)
@@ -208,6 +216,12 @@ def test_os_exit_in_conv2d_restarts_the_worker(tmp_path, kit, layer):
     graded = grade_attack("os_exit_in_conv2d", tmp_path, kit, layer)
     assert graded.outputs().count("ended the worker process (exit code 0)") == 7
     assert graded.data["extra_data"]["worker_restarts"] == 7
+
+
+@pytest.mark.parametrize("layer", BOTH)
+def test_os_exit_is_reported_even_when_a_child_holds_the_pipe(tmp_path, kit, layer):
+    graded = grade_attack("os_exit_leaving_a_child", tmp_path, kit, layer)
+    assert graded.outputs().count("ended the worker process (exit code 3)") == 7  # not a time limit
 
 
 def test_sys_exit_at_import_still_grades_what_loaded(tmp_path, kit):

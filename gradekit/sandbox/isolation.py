@@ -58,6 +58,16 @@ class Plan:
         for group in self.cgroups:
             (group / "cgroup.procs").write_text(str(os.getpid()))
 
+    def oom_kills(self) -> int:
+        """How many processes the sandbox's memory cgroup has killed so far (0 without one)."""
+        for group in self.cgroups:
+            for name in ("memory.oom_control", "memory.events"):  # v1, v2
+                for line in _read(group / name).splitlines():
+                    key, _, value = line.partition(" ")
+                    if key == "oom_kill" and value.strip().isdigit():
+                        return int(value)
+        return 0
+
     def reap(self) -> None:
         """Kill every process left in the sandbox's cgroups and remove them."""
         for group in self.cgroups:

@@ -26,6 +26,7 @@ from gradekit.sandbox.zygote import Zygote, ZygoteChild, ZygoteDied
 MAX_REPLY = 16 * 1024 * 1024  # bytes of one reply; the worker itself refuses to send more
 TIMEOUTS_PER_FUNCTION = 2  # after this many, further calls fail at once: a hung function costs its limit twice
 IMPORT_ALLOWANCE_S = 10.0  # start-up (Python, numpy, scipy, matplotlib) on top of call_timeout_s
+EXIT_CHECK_S = 0.1  # while waiting for a reply, how often to check that the worker still runs
 
 
 @dataclass
@@ -112,6 +113,7 @@ class Worker:
         self.restarts = 0
         self.timeouts: dict[str, int] = {}
         self.start_failure: StudentError | None = None  # the submission could not even be imported
+        self._oom_kills = 0  # the memory cgroup's count when this worker started
         self._scratch = tempfile.TemporaryDirectory(prefix="gradekit-worker-")
         _no_dumping()
 
@@ -130,6 +132,7 @@ class Worker:
             os.chmod(self._scratch.name, 0o777)
             plan = isolation.plan(self.submission, Path(self._scratch.name), self.limits, force_layer=self.force_layer)
             self.proc, self.layer, self.notes, root = SandboxProcess(plan), plan.layer, plan.notes, plan.root
+        self._oom_kills = self.proc.plan.oom_kills()
         init = {"root": root, "modules": self.modules, "output_cap": self.limits.output_kb * 1024,
                 "reply_cap": MAX_REPLY}
         try:
@@ -197,15 +200,16 @@ class Worker:
     def _death(self, why: str, limit: float, *, starting: bool = False) -> StudentError:
         """Classify a dead or hung worker and stop it; the next call starts a fresh one."""
         code = self.proc.poll() if self.proc else None
+        out_of_memory = self.proc is not None and self.proc.plan.oom_kills() > self._oom_kills
         self.stop()
         self.restarts += not starting
         if why == "oversize":
             return StudentError("bad_reply", f"sent back more than {MAX_REPLY >> 20} MB of data")
         if starting:
-            return _start_failure(why, limit, code, self.limits)
+            return _start_failure(why, limit, code, self.limits, out_of_memory)
         if why == "timeout":
             return StudentError("timeout", f"did not finish within the time limit of {limit:g} s (infinite loop?)")
-        return _crash(code, self.limits, "ended the worker process")
+        return _crash(code, self.limits, "ended the worker process", out_of_memory)
 
     # -- framing ------------------------------------------------------------------------------------
     def _send(self, message: dict) -> None:
@@ -231,8 +235,12 @@ class Worker:
         fd, chunks, got = self.proc.stdout.fileno(), [], 0
         while got < n:
             left = deadline - time.monotonic()
-            if left <= 0 or not select.select([fd], [], [], left)[0]:
+            if left <= 0:
                 raise WorkerDied("timeout")
+            if not select.select([fd], [], [], min(left, EXIT_CHECK_S))[0]:
+                if self.proc.poll() is not None:  # it ended, but processes it started hold the pipe open
+                    raise WorkerDied("exit")
+                continue
             chunk = os.read(fd, min(n - got, 1 << 20))
             if not chunk:  # the pipe closed: give the process a moment to exit, for its exit code
                 try:
@@ -245,17 +253,21 @@ class Worker:
         return b"".join(chunks)
 
 
-def _start_failure(why: str, limit: float, code: int | None, limits: Limits) -> StudentError:
+def _start_failure(why: str, limit: float, code: int | None, limits: Limits, out_of_memory: bool) -> StudentError:
     """Why the submission could not be imported at all; every call then fails with this."""
     if why == "timeout":
         return StudentError("timeout", f"not run: importing the submission did not finish within {limit:g} s "
                                        "(an infinite loop or a long computation at module level? Put it under "
                                        "`if __name__ == \"__main__\":`)")
-    return _crash(code, limits, "not run: the worker ended while importing the submission")
+    return _crash(code, limits, "not run: the worker ended while importing the submission", out_of_memory)
 
 
-def _crash(code: int | None, limits: Limits, what: str) -> StudentError:
+def _crash(code: int | None, limits: Limits, what: str, out_of_memory: bool) -> StudentError:
     sig = -code if code is not None and code < 0 else code - 128 if code and code > 128 else None
+    if sig == signal.SIGKILL and out_of_memory:
+        total = limits.memory_mb * isolation.SANDBOX_MEMORY_FACTOR
+        return StudentError("crash", f"{what}: killed for using too much memory (the submission's processes "
+                                     f"together may use {total} MB)")
     if sig == signal.SIGXCPU:
         return StudentError("crash", f"{what}: it used more than the CPU-time limit of {limits.cpu_s} s")
     if sig is not None:

@@ -162,6 +162,10 @@ class ZygoteChild:
         self.zygote, self.pid, self.stdin, self.stdout = zygote, pid, stdin, stdout
         self.code: int | None = None
 
+    @property
+    def plan(self) -> isolation.Plan:
+        return self.zygote.plan
+
     def poll(self) -> int | None:
         return self.wait(0.0, raising=False)
 
