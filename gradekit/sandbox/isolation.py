@@ -188,7 +188,7 @@ def plan(submission: Path, scratch: Path, limits: Limits, *, force_layer: str | 
         env, cwd, root, layers = worker_env(str(scratch)), str(scratch), str(submission), ["rlimits"]
         notes.append("no namespaces: the worker can read and write what the grader's user can, "
                      "and reach the network")
-    return Plan(argv, env, cwd, root, _layer(layers, cgroups), limits, list(cgroups.values()), notes)
+    return Plan(argv, env, cwd, root, _layer(layers, cgroups), limits, _distinct(cgroups), notes)
 
 
 def zygote_plan(slot: Path, limits: Limits, fd: int) -> Plan:
@@ -196,13 +196,18 @@ def zygote_plan(slot: Path, limits: Limits, fd: int) -> Plan:
     cgroups = _new_cgroups(limits)
     argv = _bwrap_argv(slot, "/submissions", limits, "zygote_main.py", str(fd))
     return Plan(argv, worker_env("/tmp"), "/", "/submissions", _layer(["bubblewrap", "zygote"], cgroups), limits,
-                list(dict.fromkeys(cgroups.values())), _cgroup_notes(cgroups))
+                _distinct(cgroups), _cgroup_notes(cgroups))
 
 
 def _layer(layers: list[str], cgroups: dict[str, Path]) -> str:
     layers = layers + (["pids-cgroup"] if "pids" in cgroups else ["rlimit-nproc"] if os.getuid() != 0 else [])
     layers += ["memory-cgroup"] if "memory" in cgroups else []
     return "+".join(dict.fromkeys([*layers, "rlimits"]))
+
+
+def _distinct(cgroups: dict[str, Path]) -> list[Path]:
+    """The groups to join: on cgroup v2 both controllers share one."""
+    return list(dict.fromkeys(cgroups.values()))
 
 
 def _cgroup_notes(cgroups: dict[str, Path]) -> list[str]:

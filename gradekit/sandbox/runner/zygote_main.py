@@ -4,8 +4,9 @@ a fresh worker per submission and clears up after it.
 Runs in its own PID namespace (bubblewrap), as pid 2 under bubblewrap's init. The grader talks to it
 over the Unix socket whose fd number is argv[1]: `spawn` brings the new worker's two pipe ends,
 `status` reports how a worker ended, `reap` kills every other process in the sandbox, empties
-/tmp and /dev/shm and removes the System V IPC objects (the sandbox has an IPC namespace of its own). Workers close the socket before running student code, so nothing a
-submission starts can reach it; the zygote is not dumpable, so they cannot trace it either.
+/tmp and /dev/shm and removes the System V IPC objects (the sandbox has an IPC namespace of its
+own). Workers close the socket before running student code, so nothing a submission starts can
+reach it; the zygote is not dumpable, so they cannot trace it either.
 """
 
 from __future__ import annotations
