@@ -160,3 +160,14 @@ def test_grades_with_a_python_installed_under_tmp(tmp_path):
                            str(tmp_path / "out"), "--seed", "2"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert json.loads((tmp_path / "out" / "results.json").read_text())["score"] == 100, proc.stdout
+
+
+def test_an_import_error_names_the_file_it_happened_in(tmp_path):
+    """conv_exercises.py imports neural_network.py: its syntax error is reported where it is."""
+    submission = tmp_path / "work"
+    shutil.copytree(SAMPLE, submission)
+    (submission / "neural_network.py").write_text("import numpy as np\ndef conv2d(image, kernel:\n    pass\n")
+    proc = run_cli("grade", str(submission), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 0, proc.stderr
+    assert "conv_exercises.py did not import: SyntaxError in neural_network.py, line 2:" in proc.stdout
+    assert "Traceback" not in proc.stdout + proc.stderr

@@ -108,10 +108,17 @@ class StudentProxy:
     def _explain(self, module: str, error: StudentError) -> StudentError:
         broken = self._import_errors.get(module)
         if error.kind == "missing" and broken and broken.get("type") != "MissingFile":
-            line = f", line {broken['line']}" if broken.get("line") else ""
-            error.message += (f" ({module}.py did not import: {broken['type']}{line}: {broken['message']}; "
-                              "the rest of it was still graded)")
+            error.message += f" ({import_failure(module, broken)}; the rest of it was still graded)"
         return error
+
+
+def import_failure(module: str, error: dict) -> str:
+    """Why `module` did not import, naming the file and line where it failed: another module, when
+    the error was raised in a module it imports."""
+    where = f", line {error['line']}" if error.get("line") else ""
+    if where and error.get("file"):
+        where = f" in {error['file']}{where}"
+    return f"{module}.py did not import: {error.get('type')}{where}: {error.get('message')}"
 
 
 def _figures(value: Any) -> list[FigureSummary]:

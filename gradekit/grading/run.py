@@ -16,7 +16,7 @@ import scipy
 import gradekit
 from gradekit.course import Assignment, Course
 from gradekit.errors import KitError
-from gradekit.grading.plugin import GradingPlugin, Outcome, load_reference, run_graders
+from gradekit.grading.plugin import GradingPlugin, Outcome, import_failure, load_reference, run_graders
 from gradekit.late import lateness, parse_time
 from gradekit.package import MANIFEST, verify_manifest
 from gradekit.paths import KitPaths, RunPaths
@@ -130,9 +130,7 @@ def _test_result(outcome: Outcome, assignment: Assignment, count: int) -> TestRe
 def _summary(import_errors: dict) -> str:
     lines = []
     for module, err in sorted(import_errors.items()):
-        where = f", line {err['line']}" if err.get("line") else ""
-        lines.append(f"{module}.py did not import: {err.get('type')}{where}: {err.get('message')}. "
-                     "The functions that could still be loaded were graded.")
+        lines.append(f"{import_failure(module, err)}. The functions that could still be loaded were graded.")
     return "\n".join(lines)
 
 
