@@ -18,3 +18,11 @@ class KitError(Exception):
         where = f"{self.path}: " if self.path else ""
         fix = f" Fix: {self.fix}" if self.fix else ""
         return f"{where}{self.message}.{fix}" if not self.message.endswith(".") else f"{where}{self.message}{fix}"
+
+
+class KitFault(Exception):
+    """The kit, its sandbox or the machine failed while grading: never the student's fault.
+
+    Raised by grading when a sandbox died, was killed or could not be cleaned; the submission is
+    regraded in a fresh sandbox, and if that keeps failing it ends with status "kit-error".
+    """
