@@ -15,7 +15,7 @@ import scipy
 
 import gradekit
 from gradekit.course import Assignment, Course
-from gradekit.errors import KitError
+from gradekit.errors import KitError, KitFault
 from gradekit.grading.plugin import GradingPlugin, Outcome, import_failure, load_reference, run_graders
 from gradekit.late import lateness, parse_time
 from gradekit.package import MANIFEST, verify_manifest
@@ -54,6 +54,8 @@ def grade(source: Path, out: Path, *, paths: KitPaths, course: Course, assignmen
                 raise KitError(f"the graders did not run (pytest exit {code}): {_tail(plugin.pytest_output)}",
                                path=paths.graders, fix="run `python cli.py validate` and fix the grader named")
             layer, notes, restarts = worker.layer, worker.notes, worker.restarts
+            if worker.fault:
+                raise KitFault(worker.fault)
     run = RunPaths(Path(out))
     results = assemble(plugin.outcomes, course, chosen, submission, plugin.import_errors)
     if changed:

@@ -14,12 +14,14 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from gradekit.course import Limits
+from gradekit.sandbox import seccomp, unprivileged
 
 RUNNER = Path(__file__).with_name("runner")
 SANDBOX_UID = 65534
@@ -40,9 +42,11 @@ class Plan:
     limits: Limits
     cgroups: list[Path] = field(default_factory=list)  # the sandbox's pids and memory cgroups (one on v2)
     notes: list[str] = field(default_factory=list)
+    launcher: Launcher | None = None  # how bubblewrap itself is started; None: a plain process
+    fds: tuple[int, ...] = ()  # inherited by the sandbox (seccomp programs), closed once it started
 
     def preexec(self) -> None:
-        """Runs in the child before exec: new session, rlimits, join the cgroups."""
+        """Runs in the child before exec: new session, rlimits, join the cgroups, then drop root."""
         os.setsid()
         mb = 1024 * 1024
         for res, value in (
@@ -52,11 +56,19 @@ class Plan:
             (resource.RLIMIT_CORE, 0),
         ):
             resource.setrlimit(res, (value, value))
+        for group in self.cgroups:
+            (group / "cgroup.procs").write_text(str(os.getpid()))
+        if self.launcher is not None:
+            self.launcher.enter()
         if os.getuid() != 0:
             extra = self.limits.processes + _processes_of(os.getuid())
             resource.setrlimit(resource.RLIMIT_NPROC, (extra, extra))
-        for group in self.cgroups:
-            (group / "cgroup.procs").write_text(str(os.getpid()))
+
+    def started(self) -> None:
+        """The sandbox has its copies of the inherited fds: close ours."""
+        for fd in self.fds:
+            os.close(fd)
+        self.fds = ()
 
     def oom_kills(self) -> int:
         """How many processes the sandbox's memory cgroup has killed so far (0 without one)."""
@@ -74,17 +86,52 @@ class Plan:
             reap_cgroup(group)
 
 
-@functools.cache
+@dataclass
+class Launcher:
+    """How bubblewrap is started: as root, or dropped to an unprivileged host user (root only)."""
+
+    uid: int | None = None  # the host user to become before exec; None: stay who we are
+    staged: list[tuple[str, str]] = field(default_factory=list)  # (folder, mount point) bound before the drop
+
+    def enter(self) -> None:
+        if self.uid is not None:
+            unprivileged.stage(self.staged)
+            unprivileged.become(self.uid)
+
+    def source(self, folder: str, point: Path) -> str:
+        """Where bubblewrap finds `folder`: itself, or the mount point it is staged on."""
+        if self.uid is None:
+            return folder
+        self.staged.append((folder, str(point)))
+        return str(point)
+
+
 def bwrap_works() -> bool:
     """True when bubblewrap can create the namespaces here (not everywhere: Ubuntu gates them)."""
+    return bwrap_mode() is not None
+
+
+@functools.cache
+def bwrap_mode() -> str | None:
+    """"unprivileged" when bubblewrap runs as an unprivileged host user, "root" when only as root, else None."""
     exe = shutil.which("bwrap")
     if exe is None:
-        return False
-    probe = [exe, "--unshare-all", "--die-with-parent", *_ro_binds(), "--uid", str(SANDBOX_UID), "true"]
-    try:
-        return subprocess.run(probe, env={}, capture_output=True, timeout=10).returncode == 0
-    except (OSError, subprocess.SubprocessError):
-        return False
+        return None
+    modes = ["unprivileged", "root"] if os.getuid() == 0 else ["unprivileged"]
+    with tempfile.TemporaryDirectory(prefix="gradekit-probe-") as scratch:
+        for mode in modes:
+            launcher = Launcher(unprivileged.host_uid()) if mode == "unprivileged" and os.getuid() == 0 else Launcher()
+            point = unprivileged.mount_points(Path(scratch) / "stage", 1)[0]
+            probe = [exe, "--unshare-all", "--die-with-parent", *_ro_binds(),
+                     "--ro-bind", launcher.source(str(RUNNER), point), "/kit", "--uid", str(SANDBOX_UID),
+                     "test", "-r", "/kit/wire.py"]
+            try:
+                if subprocess.run(probe, env={}, capture_output=True, timeout=10,
+                                  preexec_fn=launcher.enter).returncode == 0:
+                    return mode
+            except (OSError, subprocess.SubprocessError):
+                continue
+    return None
 
 
 @functools.cache
@@ -177,26 +224,43 @@ def worker_env(tmp: str) -> dict[str, str]:
 
 def plan(submission: Path, scratch: Path, limits: Limits, *, force_layer: str | None = None) -> Plan:
     """Choose the layer and build the command for a worker over `submission`."""
-    use_bwrap = force_layer != "rlimits" and bwrap_works()
+    if force_layer != "rlimits" and bwrap_works():
+        return _bwrap_plan(submission, "/submission", scratch, limits, "worker_main.py", ["bubblewrap"])
+    cgroups = _new_cgroups(limits)
+    notes = _cgroup_notes(cgroups) + ["no namespaces: the worker can read and write what the grader's user can, "
+                                      "and reach the network"]
+    argv = [sys.executable, "-I", "-B", str(RUNNER / "worker_main.py")]
+    return Plan(argv, worker_env(str(scratch)), str(scratch), str(submission), _layer(["rlimits"], cgroups), limits,
+                _distinct(cgroups), notes)
+
+
+def zygote_plan(slot: Path, scratch: Path, limits: Limits, fd: int) -> Plan:
+    """The command for a zygote (runner/zygote_main.py) seeing `slot` as /submissions; bubblewrap only."""
+    return _bwrap_plan(slot, "/submissions", scratch, limits, "zygote_main.py", ["bubblewrap", "zygote"], str(fd))
+
+
+def _bwrap_plan(folder: Path, seen_as: str, scratch: Path, limits: Limits, script: str, layers: list[str],
+                *args: str) -> Plan:
+    """A sandbox over `folder`; `scratch` (a temp folder of the caller's) holds its mount points."""
+    zygote = script == "zygote_main.py"
+    sandbox_fd = seccomp.sandbox_fd()
+    fds = [fd for fd in (sandbox_fd, seccomp.worker_fd() if zygote else None) if fd is not None]
+    launcher = Launcher(unprivileged.host_uid()) if os.getuid() == 0 and bwrap_mode() == "unprivileged" else Launcher()
+    extra = [str(fds[-1]) if zygote and len(fds) == 2 else "-"] if zygote else []
+    argv = _bwrap_argv(folder, seen_as, limits, launcher, scratch, sandbox_fd, script, *args, *extra)
     cgroups = _new_cgroups(limits)
     notes = _cgroup_notes(cgroups)
-    if use_bwrap:
-        argv = _bwrap_argv(submission, "/submission", limits, "worker_main.py")
-        env, cwd, root, layers = worker_env("/tmp"), "/", "/submission", ["bubblewrap"]
+    if bwrap_mode() == "unprivileged":
+        layers = [layers[0], "unprivileged", *layers[1:]]
     else:
-        argv = [sys.executable, "-I", "-B", str(RUNNER / "worker_main.py")]
-        env, cwd, root, layers = worker_env(str(scratch)), str(scratch), str(submission), ["rlimits"]
-        notes.append("no namespaces: the worker can read and write what the grader's user can, "
-                     "and reach the network")
-    return Plan(argv, env, cwd, root, _layer(layers, cgroups), limits, _distinct(cgroups), notes)
-
-
-def zygote_plan(slot: Path, limits: Limits, fd: int) -> Plan:
-    """The command for a zygote (runner/zygote_main.py) seeing `slot` as /submissions; bubblewrap only."""
-    cgroups = _new_cgroups(limits)
-    argv = _bwrap_argv(slot, "/submissions", limits, "zygote_main.py", str(fd))
-    return Plan(argv, worker_env("/tmp"), "/", "/submissions", _layer(["bubblewrap", "zygote"], cgroups), limits,
-                _distinct(cgroups), _cgroup_notes(cgroups))
+        notes.append("the sandbox's user is host root (bubblewrap cannot run unprivileged here): "
+                     "per-user kernel limits are shared with root")
+    if sandbox_fd is not None:
+        layers = [layers[0], "seccomp", *layers[1:]]
+    else:
+        notes.append("no seccomp filter: libseccomp or its bindings (pyseccomp) are missing")
+    return Plan(argv, worker_env("/tmp"), "/", seen_as, _layer(layers, cgroups), limits, _distinct(cgroups), notes,
+                launcher, tuple(fds))
 
 
 def _layer(layers: list[str], cgroups: dict[str, Path]) -> str:
@@ -217,19 +281,26 @@ def _cgroup_notes(cgroups: dict[str, Path]) -> list[str]:
     return notes
 
 
-def _bwrap_argv(folder: Path, seen_as: str, limits: Limits, script: str, *args: str) -> list[str]:
+def _bwrap_argv(folder: Path, seen_as: str, limits: Limits, launcher: Launcher, scratch: Path,
+                seccomp_fd: int | None, script: str, *args: str) -> list[str]:
+    """Everything read-only but a private /tmp and /dev/shm (and, for a zygote, the workers' mount points)."""
+    sources = [*python_dirs(), str(RUNNER), str(folder)]
+    points = unprivileged.mount_points(scratch / "stage", len(sources)) if launcher.uid is not None else sources
     binds = _ro_binds()
-    for path in python_dirs():
-        binds += ["--ro-bind", path, path]
+    for path, point in zip(python_dirs(), points):
+        binds += ["--ro-bind", launcher.source(path, Path(point)), path]
     tmp_size = str(max(limits.file_size_mb * 4, 64) * 1024 * 1024)
     return [
         shutil.which("bwrap") or "bwrap", "--unshare-all", "--die-with-parent", "--new-session",
         "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID), "--hostname", "sandbox",
         "--proc", "/proc", "--dev", "/dev",
         "--size", tmp_size, "--tmpfs", "/tmp",  # before the binds: a Python under /tmp (a venv) stays visible
+        "--size", tmp_size, "--tmpfs", "/dev/shm",
         *binds,
-        "--ro-bind", str(RUNNER), "/kit/runner",
-        "--ro-bind", str(folder), seen_as,
+        "--ro-bind", launcher.source(str(RUNNER), Path(points[-2])), "/kit/runner",
+        "--ro-bind", launcher.source(str(folder), Path(points[-1])), seen_as,
+        "--dir", "/submission", "--remount-ro", "/dev", "--remount-ro", "/",
+        *(["--seccomp", str(seccomp_fd)] if seccomp_fd is not None else []),
         "--chdir", "/tmp", "--clearenv",
         *[x for k, v in worker_env("/tmp").items() for x in ("--setenv", k, v)],
         sys.executable, "-I", "-B", f"/kit/runner/{script}", *args,

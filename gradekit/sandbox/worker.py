@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from gradekit.course import Limits
-from gradekit.sandbox import isolation
+from gradekit.sandbox import isolation, unprivileged
 from gradekit.sandbox.runner import wire
-from gradekit.sandbox.zygote import Zygote, ZygoteChild, ZygoteDied
+from gradekit.sandbox.zygote import Zygote, ZygoteChild, ZygoteDied, ZygoteUnusable
 
 MAX_REPLY = 16 * 1024 * 1024  # bytes of one reply; the worker itself refuses to send more
 TIMEOUTS_PER_FUNCTION = 2  # after this many, further calls fail at once: a hung function costs its limit twice
@@ -74,7 +74,8 @@ class SandboxProcess:
         self.plan = plan
         self.popen = subprocess.Popen(plan.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                       stderr=subprocess.DEVNULL, env=plan.env, cwd=plan.cwd, preexec_fn=plan.preexec,
-                                      close_fds=True)
+                                      close_fds=True, pass_fds=plan.fds)
+        plan.started()
         self.stdin, self.stdout = self.popen.stdin, self.popen.stdout
 
     def poll(self) -> int | None:
@@ -113,6 +114,7 @@ class Worker:
         self.restarts = 0
         self.timeouts: dict[str, int] = {}
         self.start_failure: StudentError | None = None  # the submission could not even be imported
+        self.fault: str | None = None  # the kit failed (a sandbox died or could not start): never the student's
         self._oom_kills = 0  # the memory cgroup's count when this worker started
         self._scratch = tempfile.TemporaryDirectory(prefix="gradekit-worker-")
         _no_dumping()
@@ -122,14 +124,18 @@ class Worker:
         """Start the process and send it the submission to import (does not wait)."""
         if self.zygote is not None:
             try:
-                self.proc = self.zygote.spawn()
-            except ZygoteDied:
-                self.zygote = None  # a sandbox of its own instead
+                self.proc = self.zygote.spawn(self.submission)
+            except ZygoteUnusable:
+                self.zygote = None  # workers cannot be confined in it here: a fresh sandbox each instead
+            except ZygoteDied as exc:
+                return self._kit_fault(f"the warm sandbox could not start a worker ({exc})")
         if self.zygote is not None:
             self.layer, root = self.zygote.layer, self.zygote.root_for(self.submission)
             self.notes = self.zygote.plan.notes if self.zygote.plan else []
         else:
             os.chmod(self._scratch.name, 0o777)
+            if self.force_layer != "rlimits":
+                unprivileged.expose(self.submission, self.submission.parent)
             plan = isolation.plan(self.submission, Path(self._scratch.name), self.limits, force_layer=self.force_layer)
             self.proc, self.layer, self.notes, root = SandboxProcess(plan), plan.layer, plan.notes, plan.root
         self._oom_kills = self.proc.plan.oom_kills()
@@ -147,13 +153,25 @@ class Worker:
 
     def wait_ready(self) -> dict:
         """The worker's greeting: which modules imported, and the errors of those that did not."""
-        if not self.hello:
+        if not self.hello and self.start_failure is None:
+            try:
+                self._receive(IMPORT_ALLOWANCE_S)  # {"alive": true}, sent before any student code runs
+            except WorkerDied as exc:
+                self._kit_fault(f"the worker ended before it could run the submission ({exc})")
+        if not self.hello and self.start_failure is None:
             try:
                 self.hello = _clean_hello(self._receive(self.start_timeout), self.modules)
             except WorkerDied as exc:
                 self.start_failure = self._death(str(exc), self.start_timeout, starting=True)
-                self.hello = {"ok": False, "died": self.start_failure.message, "errors": {}}
+        if not self.hello:
+            self.hello = {"ok": False, "died": self.start_failure.message, "errors": {}}
         return self.hello
+
+    def _kit_fault(self, why: str) -> None:
+        """Record that the kit failed: every call fails at once and the grading raises KitFault."""
+        self.fault = self.fault or why
+        self.start_failure = StudentError("kit", f"not graded: {why}; this is the kit's fault, not yours")
+        self.stop()
 
     def stop(self) -> None:
         """Kill the worker and everything it started."""
@@ -201,6 +219,9 @@ class Worker:
         """Classify a dead or hung worker and stop it; the next call starts a fresh one."""
         code = self.proc.poll() if self.proc else None
         out_of_memory = self.proc is not None and self.proc.plan.oom_kills() > self._oom_kills
+        if getattr(self.proc, "zygote_died", False):
+            self._kit_fault("the warm sandbox stopped while the worker ran")
+            return self.start_failure
         self.stop()
         self.restarts += not starting
         if why == "oversize":

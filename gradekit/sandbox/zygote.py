@@ -2,9 +2,11 @@
 
 Starting a worker costs a sandbox and the imports of numpy, scipy and matplotlib (~0.9 s); a
 zygote (runner/zygote_main.py) pays that once per grading process and forks each worker in
-milliseconds. After each worker it kills every process left in its PID namespace and empties
-/tmp, so one submission leaves nothing to the next. If it stops answering it is killed with its
-whole sandbox and started again. Only under bubblewrap: kill(-1) needs a PID namespace.
+milliseconds, each in namespaces of its own with its own /tmp, /dev/shm and copy of the
+submission (runner/confine.py), so one submission leaves nothing to the next. After each worker it
+kills every process left in its sandbox; if it cannot, or stops answering, it is killed with its
+whole sandbox and started again. Only under bubblewrap, and only where a worker can be given
+namespaces of its own (else each submission gets a fresh sandbox instead).
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from gradekit.course import Limits
-from gradekit.sandbox import isolation
+from gradekit.sandbox import isolation, unprivileged
+from gradekit.sandbox.runner import confine
 
 SLOT_PREFIX = "gradekit-slot-"
 START_TIMEOUT_S = 30.0
@@ -31,6 +34,13 @@ class ZygoteDied(Exception):
     """The zygote did not answer in time or its sandbox ended."""
 
 
+class ZygoteUnusable(ZygoteDied):
+    """This machine cannot give a zygote's workers namespaces of their own."""
+
+
+_unusable = False  # set once a zygote said so: every later grading uses a fresh sandbox per submission
+
+
 class Zygote:
     """One warm sandbox; `spawn()` gives a worker process over a submission inside `workdir`."""
 
@@ -38,7 +48,8 @@ class Zygote:
         self.limits = limits
         _remove_orphan_slots()
         self._slot = tempfile.TemporaryDirectory(prefix=f"{SLOT_PREFIX}{os.getpid()}-")
-        self.workdir = Path(self._slot.name)  # prepare submissions here: the sandbox sees it read-only
+        self.workdir = Path(self._slot.name) / "submissions"  # prepare submissions here: the sandbox sees it read-only
+        self.workdir.mkdir(mode=0o711)
         self.proc: subprocess.Popen | None = None
         self.sock: socket.socket | None = None
         self.plan: isolation.Plan | None = None
@@ -46,36 +57,40 @@ class Zygote:
 
     @staticmethod
     def available(force_layer: str | None = None) -> bool:
-        return force_layer is None and isolation.bwrap_works()
+        return force_layer is None and not _unusable and isolation.bwrap_works()
 
     @property
     def layer(self) -> str:
         return self.plan.layer if self.plan else ""
 
     def root_for(self, submission: Path) -> str:
-        """Where a worker sees `submission` (a folder under workdir)."""
-        return f"{self.plan.root}/{Path(submission).relative_to(self.workdir).as_posix()}"
+        """Where a worker sees its copy of `submission`."""
+        return confine.WORK
 
     def launch(self) -> None:
         """Start the zygote without waiting for its imports (spawn waits for them)."""
         if self.proc is None:
             ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-            self.plan = isolation.zygote_plan(self.workdir, self.limits, theirs.fileno())
+            self.plan = isolation.zygote_plan(self.workdir, Path(self._slot.name), self.limits, theirs.fileno())
             self.proc = subprocess.Popen(self.plan.argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                          stderr=subprocess.DEVNULL, env=self.plan.env, cwd=self.plan.cwd,
-                                         preexec_fn=self.plan.preexec, pass_fds=(theirs.fileno(),))
+                                         preexec_fn=self.plan.preexec, pass_fds=(theirs.fileno(), *self.plan.fds))
             theirs.close()
+            self.plan.started()
             self.sock, self.ready = ours, False
 
-    def spawn(self) -> "ZygoteChild":
-        """A fresh worker; the zygote is (re)started first when needed."""
+    def spawn(self, submission: Path) -> "ZygoteChild":
+        """A fresh worker over `submission` (a folder under workdir); the zygote is (re)started first when needed."""
+        unprivileged.expose(Path(submission), self.workdir)
+        request = {"op": "spawn", "folder": Path(submission).relative_to(self.workdir).as_posix(),
+                   "tmp_mb": max(self.limits.file_size_mb * 4, 64)}
         for attempt in (1, 2):
             self.launch()
             if not self.ready:
                 self._await_ready()
             requests, replies = os.pipe(), os.pipe()
             try:
-                answer = self._ask({"op": "spawn"}, fds=[requests[0], replies[1]])
+                answer = self._ask(request, fds=[requests[0], replies[1]])
                 return ZygoteChild(self, int(answer["pid"]), os.fdopen(requests[1], "wb"), os.fdopen(replies[0], "rb"))
             except (ZygoteDied, KeyError, TypeError, ValueError):
                 os.close(requests[1])
@@ -97,12 +112,17 @@ class Zygote:
             raise
 
     def _await_ready(self) -> None:
+        global _unusable
         try:
-            self.ready = self._receive(START_TIMEOUT_S).get("ready") is True
+            answer = self._receive(START_TIMEOUT_S)
         except ZygoteDied:
-            self.ready = False
-        if not self.ready:
+            answer = {}
+        self.ready = answer.get("ready") is True
+        if not self.ready or answer.get("confined") is not True:
             self.stop()
+            if self.ready:
+                _unusable = True
+                raise ZygoteUnusable("workers cannot get namespaces of their own here")
             raise ZygoteDied("the zygote did not start")
 
     def _ask(self, request: dict, *, fds: list[int] = (), timeout: float = ANSWER_TIMEOUT_S) -> dict:
@@ -161,6 +181,7 @@ class ZygoteChild:
     def __init__(self, zygote: Zygote, pid: int, stdin: BinaryIO, stdout: BinaryIO):
         self.zygote, self.pid, self.stdin, self.stdout = zygote, pid, stdin, stdout
         self.code: int | None = None
+        self.zygote_died = False  # the zygote stopped answering while this worker ran: the kit's fault
 
     @property
     def plan(self) -> isolation.Plan:
@@ -175,19 +196,20 @@ class ZygoteChild:
                 self.code = self.zygote.ask({"op": "status", "pid": self.pid, "wait": timeout},
                                             timeout=timeout + ANSWER_TIMEOUT_S).get("code")
             except ZygoteDied:
-                self.code = None
+                self.code, self.zygote_died = None, True
         if self.code is None and raising:
             raise subprocess.TimeoutExpired(f"worker {self.pid}", timeout)
         return self.code
 
     def kill(self) -> None:
-        """End this worker and everything it started; the zygote is then ready for the next."""
+        """End this worker and everything it started; a zygote that cannot is replaced before the next."""
         for stream in (self.stdin, self.stdout):
             try:
                 stream.close()
             except OSError:
                 pass
         try:
-            self.zygote.ask({"op": "reap"})
+            if self.zygote.ask({"op": "reap"}).get("ok") is not True:
+                self.zygote.stop()
         except ZygoteDied:
             pass  # stopped with its sandbox: the next spawn starts a new one

@@ -1,12 +1,14 @@
 """A warm parent of workers inside one sandbox: imports the course's libraries once, then forks
-a fresh worker per submission and clears up after it.
+a fresh, confined worker per submission.
 
 Runs in its own PID namespace (bubblewrap), as pid 2 under bubblewrap's init. The grader talks to it
-over the Unix socket whose fd number is argv[1]: `spawn` brings the new worker's two pipe ends,
-`status` reports how a worker ended, `reap` kills every other process in the sandbox, empties
-/tmp and /dev/shm and removes the System V IPC objects (the sandbox has an IPC namespace of its
-own). Workers close the socket before running student code, so nothing a submission starts can
-reach it; the zygote is not dumpable, so they cannot trace it either.
+over the Unix socket whose fd number is argv[1]; argv[2] is the fd of the workers' seccomp program
+("-" for none). `spawn` brings the new worker's two pipe ends and the submission folder: the
+worker gets namespaces, /tmp, /dev/shm and a copy of the submission of its own (confine.py), so
+nothing it does reaches the next one. `status` reports how a worker ended; `reap` kills every other
+process in the sandbox and says whether it could. Workers run in their own PID namespace and close
+the socket before running student code: nothing a submission starts can see, signal or trace the
+zygote (it is not dumpable either).
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from __future__ import annotations
 import ctypes
 import json
 import os
-import shutil
 import signal
 import socket
 import sys
@@ -25,20 +26,19 @@ import matplotlib.pyplot  # noqa: E402,F401 - warm imports shared by every worke
 import numpy  # noqa: E402,F401
 import scipy.signal  # noqa: E402,F401
 
+import confine  # noqa: E402
 import worker_main  # noqa: E402
 
-SCRATCH = ("/tmp", "/dev/shm")
-IPC_RMID = 0
+SUBMISSIONS = "/submissions"  # the grader's slot, read-only: each worker copies its own folder from here
+REAP_TIMEOUT_S = 3.0
 LIBC = ctypes.CDLL(None, use_errno=True)
-# /proc/sysvipc/<kind> lists this IPC namespace's objects, the id in the second column.
-IPC_REMOVERS = {"shm": lambda i: LIBC.shmctl(i, IPC_RMID, None), "sem": lambda i: LIBC.semctl(i, 0, IPC_RMID),
-                "msg": lambda i: LIBC.msgctl(i, IPC_RMID, None)}
 
 
-def spawn(sock: socket.socket, fds: list[int]) -> int:
-    """Fork a worker speaking on `fds` (requests in, replies out)."""
+def spawn(sock: socket.socket, fds: list[int], folder: str, tmp_mb: int, program: bytes | None) -> int:
+    """Fork a confined worker over SUBMISSIONS/`folder`, speaking on `fds` (requests in, replies out)."""
     pid = os.fork()
     if pid == 0:
+        code = confine.KIT_FAULT_EXIT
         try:
             sock.close()
             os.dup2(fds[0], 0)
@@ -46,12 +46,30 @@ def spawn(sock: socket.socket, fds: list[int]) -> int:
             for fd in fds:
                 os.close(fd)
             os.setsid()
+            confine.enter(os.path.join(SUBMISSIONS, folder), SUBMISSIONS, tmp_mb)
+            confine.lock(program)
+            code = 0
             worker_main.main()
         finally:
-            os._exit(0)
+            os._exit(code)
     for fd in fds:
         os.close(fd)
     return pid
+
+
+def can_confine(program: bytes | None) -> bool:
+    """Whether a forked worker can be given namespaces of its own here (a child tries it)."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setsid()
+            confine.enter(None, SUBMISSIONS, 1)
+            confine.lock(program)
+            os._exit(0)
+        finally:
+            os._exit(1)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status) == 0
 
 
 def status(pid: int, wait: float, ended: dict[int, int]) -> int | None:
@@ -71,40 +89,20 @@ def status(pid: int, wait: float, ended: dict[int, int]) -> int | None:
     return ended[pid]
 
 
-def reap(ended: dict[int, int]) -> None:
-    """Kill every process of the sandbox but bubblewrap's init and this one; empty the scratch folders."""
-    others = _others()
-    while others:
+def reap(ended: dict[int, int]) -> bool:
+    """Kill every process of the sandbox but bubblewrap's init and this one; False if some survive."""
+    deadline = time.monotonic() + REAP_TIMEOUT_S
+    while others := _others():
+        if time.monotonic() > deadline:
+            return False
         try:
             os.kill(-1, signal.SIGKILL)
         except ProcessLookupError:
             pass
         _collect(ended)
         time.sleep(0.002)
-        others = _others()
-    _remove_ipc_objects()
-    for folder in SCRATCH:
-        for name in os.listdir(folder) if os.path.isdir(folder) else ():
-            path = os.path.join(folder, name)
-            if os.path.isdir(path) and not os.path.islink(path):
-                shutil.rmtree(path, ignore_errors=True)
-            else:
-                try:
-                    os.unlink(path)
-                except OSError:
-                    pass
-
-
-def _remove_ipc_objects() -> None:
-    """Remove every System V shared memory segment, semaphore set and message queue workers left."""
-    for kind, remove in IPC_REMOVERS.items():
-        try:
-            with open(f"/proc/sysvipc/{kind}") as fh:
-                rows = fh.read().splitlines()[1:]
-        except OSError:
-            continue
-        for row in rows:
-            remove(int(row.split()[1]))
+    _collect(ended)
+    return not others
 
 
 def _collect(ended: dict[int, int]) -> None:
@@ -138,25 +136,33 @@ def main() -> None:
         sys.exit("the zygote runs only in its own PID namespace")
     LIBC.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0: workers cannot ptrace or read our memory
     sock = socket.socket(fileno=int(sys.argv[1]))
+    program = _read_fd(sys.argv[2])
     ended: dict[int, int] = {}
-    sock.send(b'{"ready": true}')
+    sock.send(json.dumps({"ready": True, "confined": can_confine(program)}).encode())
     while True:
         data, fds, _, _ = socket.recv_fds(sock, 4096, 2)
         if not data:
             return
-        request = json.loads(data)
-        if request["op"] == "spawn" and len(fds) == 2:
-            reply = {"pid": spawn(sock, fds)}
-        elif request["op"] == "status":
-            reply = {"code": status(int(request["pid"]), float(request.get("wait", 0)), ended)}
-        elif request["op"] == "reap":
-            reap(ended)
-            reply = {"ok": True}
-        else:
-            for fd in fds:
-                os.close(fd)
-            reply = {"error": "bad request"}
-        sock.send(json.dumps(reply).encode())
+        sock.send(json.dumps(answer(json.loads(data), fds, sock, program, ended)).encode())
+
+
+def answer(request: dict, fds: list[int], sock: socket.socket, program: bytes | None, ended: dict[int, int]) -> dict:
+    if request.get("op") == "spawn" and len(fds) == 2:
+        return {"pid": spawn(sock, fds, str(request["folder"]), int(request["tmp_mb"]), program)}
+    for fd in fds:
+        os.close(fd)
+    if request.get("op") == "status":
+        return {"code": status(int(request["pid"]), float(request.get("wait", 0)), ended)}
+    if request.get("op") == "reap":
+        return {"ok": reap(ended)}
+    return {"error": "bad request"}
+
+
+def _read_fd(arg: str) -> bytes | None:
+    if arg == "-":
+        return None
+    with os.fdopen(int(arg), "rb") as fh:
+        return fh.read()
 
 
 if __name__ == "__main__":
