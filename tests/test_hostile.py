@@ -330,3 +330,15 @@ def test_nothing_passes_from_one_submission_to_the_next(tmp_path, kit):
     for run in ("first", "second"):
         (tmp_path / run).mkdir()
         grade_attack("traces", tmp_path / run, kit, "zygote", MARKER=marker)
+
+
+@pytest.mark.parametrize("attack", ["unremovable_folder", "plant_module", "kill_everything"])
+def test_what_a_submission_leaves_never_reaches_the_next(tmp_path, kit, attack):
+    grade_attack(attack, tmp_path, kit, "zygote")  # and the next submission gets full marks
+
+
+def test_kernel_objects_die_with_the_submission(tmp_path, kit):
+    marker = f"gk-objects-{uuid.uuid4().hex[:12]}"
+    for run in ("first", "second"):
+        (tmp_path / run).mkdir()
+        grade_attack("kernel_objects", tmp_path / run, kit, "zygote", MARKER=marker)

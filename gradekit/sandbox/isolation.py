@@ -289,7 +289,7 @@ def _bwrap_argv(folder: Path, seen_as: str, limits: Limits, launcher: Launcher, 
     binds = _ro_binds()
     for path, point in zip(python_dirs(), points):
         binds += ["--ro-bind", launcher.source(path, Path(point)), path]
-    tmp_size = str(max(limits.file_size_mb * 4, 64) * 1024 * 1024)
+    tmp_size = str(scratch_mb(limits) << 20)
     return [
         shutil.which("bwrap") or "bwrap", "--unshare-all", "--die-with-parent", "--new-session",
         "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID), "--hostname", "sandbox",
@@ -305,6 +305,11 @@ def _bwrap_argv(folder: Path, seen_as: str, limits: Limits, launcher: Launcher, 
         *[x for k, v in worker_env("/tmp").items() for x in ("--setenv", k, v)],
         sys.executable, "-I", "-B", f"/kit/runner/{script}", *args,
     ]
+
+
+def scratch_mb(limits: Limits) -> int:
+    """The size of a sandbox's /tmp and /dev/shm (each)."""
+    return max(limits.file_size_mb * 4, 64)
 
 
 def _new_cgroups(limits: Limits) -> dict[str, Path]:

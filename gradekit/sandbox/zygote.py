@@ -83,7 +83,7 @@ class Zygote:
         """A fresh worker over `submission` (a folder under workdir); the zygote is (re)started first when needed."""
         unprivileged.expose(Path(submission), self.workdir)
         request = {"op": "spawn", "folder": Path(submission).relative_to(self.workdir).as_posix(),
-                   "tmp_mb": max(self.limits.file_size_mb * 4, 64)}
+                   "tmp_mb": isolation.scratch_mb(self.limits)}
         for attempt in (1, 2):
             self.launch()
             if not self.ready:
