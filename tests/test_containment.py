@@ -92,3 +92,39 @@ def test_the_seccomp_layer_is_recorded(zygote):
         worker.wait_ready()
         assert "seccomp" in worker.layer.split("+")
         assert "unprivileged" in worker.layer.split("+")
+
+
+FREEZER = Path("/sys/fs/cgroup/freezer")
+
+
+@pytest.mark.skipif(not os.access(FREEZER, os.W_OK), reason="needs the cgroup v1 freezer")
+def test_a_sandbox_that_cannot_be_cleaned_is_replaced(zygote, tmp_path):
+    """A worker frozen by the host cannot be killed: the zygote says so and a new sandbox grades the next."""
+    frozen = FREEZER / f"gradekit-test-{uuid.uuid4().hex[:8]}"
+    frozen.mkdir()
+    try:
+        worker = survey_worker(zygote, "frozen")
+        call(worker, "sandbox_uid_map")
+        before = zygote.proc.pid
+        for pid in _worker_pids(worker):
+            (frozen / "cgroup.procs").write_text(str(pid))
+        (frozen / "freezer.state").write_text("FROZEN")
+        worker.close()  # the zygote's reap cannot end it
+        assert zygote.proc is None, "a sandbox whose cleanup failed was kept"
+        with survey_worker(zygote, "after") as after:
+            assert call(after, "found", "nothing-left") == []
+        assert zygote.proc.pid != before
+    finally:
+        (frozen / "freezer.state").write_text("THAWED")
+        for _ in range(100):
+            try:
+                frozen.rmdir()
+                break
+            except OSError:
+                time.sleep(0.05)
+
+
+def _worker_pids(worker: Worker) -> list[int]:
+    """Host pids of the processes in the worker's own PID namespace (three levels of NSpid)."""
+    pids = [int(p) for group in worker.proc.plan.cgroups[:1] for p in (group / "cgroup.procs").read_text().split()]
+    return [pid for pid in pids for line in _status(pid) if line.startswith("NSpid:") and len(line.split()) >= 4]
