@@ -10,6 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from gradekit.errors import os_error
+
 Status = Literal["passed", "failed"]
 
 
@@ -72,6 +74,16 @@ def write_atomic(path: Path, data: bytes | str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def ensure_writable(folder: Path) -> None:
+    """Create `folder` and check that files can be written there: before any work, not after it."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise os_error(exc, folder) from None
 
 
 def save_results(results: Results, path: Path) -> None:
