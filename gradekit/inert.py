@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import re
 
-# CSI (ESC [ ... final), OSC (ESC ] ... BEL or ESC \), any other ESC pair, then the C0 and C1
-# controls but tab and newline, DEL, and the bidirectional overrides that reorder what is shown.
-CONTROL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x00-\x1f]*(?:\x07|\x1b\\)?|\x1b[@-_]?"
-                     r"|[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# CSI (ESC [ or C1 CSI, parameters, final byte), OSC (ESC ] or C1 OSC, text, then BEL or ST), any
+# other ESC pair, then the C0 and C1 controls but tab and newline, DEL, and the bidirectional
+# overrides that reorder what is shown.
+CONTROL = re.compile(r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"
+                     r"|(?:\x1b\]|\x9d)[^\x00-\x1f\x7f-\x9f]*(?:\x07|\x1b\\|\x9c)?"
+                     r"|\x1b[@-_]?|[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet reads these as the start of a formula
 
 
