@@ -259,11 +259,12 @@ def validate(course_only: bool, course_file: Path) -> None:
 @user_errors
 def report(graded: Path, assignment: str | None, course_file: Path) -> None:
     """Class report of GRADED (the --out folder of a class `grade`): GRADED/report.html and PNGs."""
+    from gradekit.paths import REPORT_FIGURES
     from gradekit.report import write_report
 
     _, course = _course(course_file, content=False)
     page = write_report(graded, course, assignment)
-    echo(f"Wrote {page} (self-contained; figures also as PNG in {page.parent / 'report'})")
+    echo(f"Wrote {page} (self-contained; figures also as PNG in {page.parent / REPORT_FIGURES})")
 
 
 @cli.command()
