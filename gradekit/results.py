@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import tempfile
@@ -77,11 +78,12 @@ def write_atomic(path: Path, data: bytes | str) -> None:
 
 
 def ensure_writable(folder: Path) -> None:
-    """Create `folder` and check that files can be written there: before any work, not after it."""
+    """Check that `folder` can be made and written, leaving nothing behind: before any work, not after it."""
+    existing = next(p for p in (folder, *folder.parents) if p.exists())
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=folder):
-            pass
+        if not existing.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR))
+        os.rmdir(tempfile.mkdtemp(dir=existing, prefix=".gradekit-probe-"))
     except OSError as exc:
         raise os_error(exc, folder) from None
 
