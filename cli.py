@@ -15,33 +15,44 @@ import click
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from gradekit.errors import KitError  # noqa: E402
+from gradekit.errors import KitError, os_error  # noqa: E402
+from gradekit.inert import for_terminal  # noqa: E402
 
 COURSE_OPTION = click.option("--course", "course_file", default="course.yaml", show_default=True,
                              type=click.Path(dir_okay=False, path_type=Path), help="The course description.")
 
 
 def user_errors(command: Callable) -> Callable:
-    """Turn KitError into a one-line message (and exit 2) unless --debug was given."""
+    """Turn KitError and OSError into a one-line message (and exit 1) unless --debug was given."""
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         try:
             return command(*args, **kwargs)
-        except KitError as exc:
+        except (KitError, OSError) as exc:
             if click.get_current_context().find_root().params.get("debug"):
                 raise
-            raise click.ClickException(str(exc)) from None
+            error = exc if isinstance(exc, KitError) else os_error(exc)
+            raise click.ClickException(" ".join(for_terminal(str(error)).splitlines())) from None
 
     return wrapper
 
 
-def _course(course_file: Path):
+def echo(text: str, **style) -> None:
+    """Print `text` (it may hold students' names and messages) with nothing in it a terminal would act on."""
+    click.secho(for_terminal(text), **style)
+
+
+def _course(course_file: Path, *, content: bool = True):
+    """The kit's paths and course; with `content`, reference/ and graders/ must be beside course.yaml."""
     from gradekit.course import load_course
     from gradekit.paths import KitPaths
 
     paths = KitPaths.find(course_file)
-    return paths, load_course(course_file)
+    course = load_course(course_file)
+    if content:
+        paths.require_content()
+    return paths, course
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -76,9 +87,9 @@ def release(assignment: str | None, dest: Path | None, fmt: str, course_file: Pa
 
     paths, course = _course(course_file)
     done = release_to(paths, course, assignment=assignment, dest=dest, fmt=fmt)
-    click.echo(f"Released {done.what}: {len(done.written)} files to {done.dest}")
+    echo(f"Released {done.what}: {len(done.written)} files to {done.dest}")
     if done.kept:
-        click.echo(f"Kept {len(done.kept)} file(s) changed since the last release: "
+        echo(f"Kept {len(done.kept)} file(s) changed since the last release: "
                    + ", ".join(str(p.relative_to(done.dest)) for p in done.kept))
 
 
@@ -87,7 +98,8 @@ def release(assignment: str | None, dest: Path | None, fmt: str, course_file: Pa
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=Path("graded"),
               show_default=True, help="Folder for results.json, feedback.md and figures/ (per student for a class).")
 @click.option("-a", "--assignment", default=None, help="Assignment from course.yaml (default: its default_assignment).")
-@click.option("--seed", type=int, default=None, help="Reproduce a run: the seed recorded in results.json.")
+@click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=None,
+              help="Reproduce a run: the seed recorded in results.json (0 to 2**32-1, as numpy's seeding).")
 @click.option("-j", "--jobs", type=click.IntRange(1, 256), default=None, help="Parallel graders for a class [all cores].")
 @click.option("--force", is_flag=True, help="Regrade every submission of a class, even unchanged ones.")
 @click.option("--times", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -99,8 +111,10 @@ def grade(submission: Path, out: Path, assignment: str | None, seed: int | None,
           times: Path | None, shard: str | None, course_file: Path) -> None:
     """Grade SUBMISSION (a folder, .zip or notebook), or a class: a folder of them, one per student."""
     from gradekit.batch import is_class_folder
+    from gradekit.results import ensure_writable
 
     paths, course = _course(course_file)
+    ensure_writable(out)
     if is_class_folder(submission, course, assignment):
         _grade_class(submission, out, paths, course, assignment, seed, jobs, force, times, shard)
     else:
@@ -115,12 +129,12 @@ def _grade_one(submission, out, paths, course, assignment, seed, times) -> None:
     submitted = read_times(times).get(submission.stem) if times else None
     results = grade_one(submission, out, paths=paths, course=course, assignment=assignment, seed=seed,
                         submitted_at=submitted)
-    click.echo(summary_table(results))
-    click.echo(f"\nResults: {out / 'results.json'}   Feedback: {out / 'feedback.md'}   "
+    echo(summary_table(results))
+    echo(f"\nResults: {out / 'results.json'}   Feedback: {out / 'feedback.md'}   "
                f"({results.execution_time:.2f} s, seed {results.extra_data['seed']}, "
                f"isolation {results.extra_data['isolation']})")
     if results.output:
-        click.echo(results.output)
+        echo(results.output)
 
 
 def _grade_class(folder, out, paths, course, assignment, seed, jobs, force, times, shard) -> None:
@@ -130,7 +144,7 @@ def _grade_class(folder, out, paths, course, assignment, seed, jobs, force, time
     gradebook = grade_class(folder, out, paths=paths, course=course, assignment=assignment, jobs=jobs, force=force,
                             seed=seed, times=read_times(times) if times else None, shard=_shard(shard),
                             on_progress=ProgressPrinter())
-    click.echo(f"Gradebook: {gradebook}")
+    echo(f"Gradebook: {gradebook}")
 
 
 def _shard(text: str | None) -> tuple[int, int] | None:
@@ -153,17 +167,18 @@ class ProgressPrinter:
 
     def __call__(self, p) -> None:
         if p.done == 0:
-            click.echo(f"Grading {p.total} submission(s)" + ("" if p.total else ": all up to date"))
+            echo(f"Grading {p.total} submission(s)" + ("" if p.total else ": all up to date"))
             return
         score = f"{p.results.score:g}/{p.results.max_score:g}" if p.results else "?"
         eta = f"{p.eta:.0f} s left" if p.done < p.total else "done"
         if self.tty:
             bar = "#" * int(30 * p.done / p.total)
-            click.echo(f"\r[{bar:<30}] {p.done}/{p.total}  {p.rate:.1f}/s  {eta}  {p.student[:20]:<20}", nl=False)
+            click.echo("\r", nl=False)
+            echo(f"[{bar:<30}] {p.done}/{p.total}  {p.rate:.1f}/s  {eta}  {for_terminal(p.student)[:20]:<20}", nl=False)
             if p.done == p.total:
                 click.echo()
         else:
-            click.echo(f"{p.done}/{p.total} {p.student}: {score} ({p.rate:.1f}/s, {eta})")
+            echo(f"{p.done}/{p.total} {p.student}: {score} ({p.rate:.1f}/s, {eta})")
 
 
 @cli.command()
@@ -181,8 +196,8 @@ def check(folder: Path, assignment: str | None, course_file: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="gradekit-check-") as out:
         results = grade_one(folder, Path(out), paths=paths, course=course, assignment=assignment, public_only=True)
     for line, color in check_lines(results):
-        click.secho(line, fg=color)
-    click.echo(f"\nPublic tests: {results.score:g} / {results.max_score:g}. "
+        echo(line, fg=color)
+    echo(f"\nPublic tests: {results.score:g} / {results.max_score:g}. "
                "The real grade also runs hidden tests with new inputs.")
 
 
@@ -213,9 +228,9 @@ def package_cmd(folder: Path, output: Path, assignment: str | None, course_file:
     """Check your work in FOLDER is complete and compiles, then zip it with a manifest."""
     from gradekit.package import package
 
-    _, course = _course(course_file)
+    _, course = _course(course_file, content=False)
     manifest = package(folder, output, course, assignment)
-    click.echo(f"Wrote {output}: {', '.join(manifest['files'])} (+ MANIFEST.json, {manifest['created']})")
+    echo(f"Wrote {output}: {', '.join(manifest['files'])} (+ MANIFEST.json, {manifest['created']})")
 
 
 @cli.command()
@@ -224,14 +239,15 @@ def package_cmd(folder: Path, output: Path, assignment: str | None, course_file:
 @user_errors
 def validate(course_only: bool, course_file: Path) -> None:
     """Check course.yaml; then prove the graders: reference full marks, stubs zero, every mutant caught."""
-    paths, course = _course(course_file)
+    paths, course = _course(course_file, content=False)
     total = sum(a.max_score for a in course.assignments.values())
-    click.echo(f"{course_file}: OK ({len(course.assignments)} assignments, {total:g} points)")
+    echo(f"{course_file}: OK ({len(course.assignments)} assignments, {total:g} points)")
     if course_only:
         return
     from gradekit.validate import validate_graders
 
-    failures = validate_graders(paths, course, echo=click.echo)
+    paths.require_content()
+    failures = validate_graders(paths, course, echo=echo)
     if failures:
         raise click.ClickException(f"{len(failures)} grader check(s) failed: " + "; ".join(failures))
 
@@ -243,11 +259,12 @@ def validate(course_only: bool, course_file: Path) -> None:
 @user_errors
 def report(graded: Path, assignment: str | None, course_file: Path) -> None:
     """Class report of GRADED (the --out folder of a class `grade`): GRADED/report.html and PNGs."""
+    from gradekit.paths import REPORT_FIGURES
     from gradekit.report import write_report
 
-    _, course = _course(course_file)
+    _, course = _course(course_file, content=False)
     page = write_report(graded, course, assignment)
-    click.echo(f"Wrote {page} (self-contained; figures also as PNG in {page.parent / 'report'})")
+    echo(f"Wrote {page} (self-contained; figures also as PNG in {page.parent / REPORT_FIGURES})")
 
 
 @cli.command()
@@ -266,15 +283,17 @@ def similar(submissions: Path, out: Path, threshold: float, given: tuple[Path, .
 
     A high score is a reason to look, not a verdict.
     """
+    from gradekit.results import ensure_writable
     from gradekit.similarity import similarity_report
 
-    paths, _ = _course(course_file)
+    paths, _ = _course(course_file, content=False)
+    ensure_writable(out)
     handout = sorted(paths.exercises.glob("*.py")) + list(given)
     pairs = similarity_report(submissions, out, handout=handout, threshold=threshold)
     for pair in pairs[:10]:
-        click.echo(f"{pair.score:6.0%}  {pair.student_a}  {pair.student_b}")
+        echo(f"{pair.score:6.0%}  {pair.student_a}  {pair.student_b}")
     more = " (first 10 shown)" if len(pairs) > 10 else ""
-    click.echo(f"{len(pairs)} pair(s) at or above {threshold:.0%}{more}. Details: {out / 'similarity.html'}")
+    echo(f"{len(pairs)} pair(s) at or above {threshold:.0%}{more}. Details: {out / 'similarity.html'}")
 
 
 @cli.group()
@@ -294,7 +313,7 @@ def gradescope(assignment: str | None, output: Path, course_file: Path) -> None:
 
     paths, course = _course(course_file)
     written = export_gradescope(paths, course, assignment, output)
-    click.echo(f"Wrote {written}: upload it as the assignment's autograder (Configure Autograder > Zip file)")
+    echo(f"Wrote {written}: upload it as the assignment's autograder (Configure Autograder > Zip file)")
 
 
 @export.command()
@@ -312,11 +331,11 @@ def canvas(gradebook_csv: Path, output: Path, assignment: str | None, title: str
     """Canvas-importable CSV from GRADEBOOK (the gradebook.csv of a class `grade`)."""
     from gradekit.export import export_canvas
 
-    _, course = _course(course_file)
+    _, course = _course(course_file, content=False)
     chosen = course.assignment(assignment)
     written = export_canvas(gradebook_csv, output, assignment_title=title or chosen.title,
                             points=chosen.max_score, roster=roster)
-    click.echo(f"Wrote {written}: import it in Canvas (Grades > Import)")
+    echo(f"Wrote {written}: import it in Canvas (Grades > Import)")
 
 
 @cli.group()
@@ -334,7 +353,7 @@ def merge(shards: tuple[Path, ...], output: Path) -> None:
     from gradekit.gradebook import merge_gradebooks
 
     count = merge_gradebooks(list(shards), output)
-    click.echo(f"Wrote {output}: {count} students from {len(shards)} shard(s)")
+    echo(f"Wrote {output}: {count} students from {len(shards)} shard(s)")
 
 
 if __name__ == "__main__":

@@ -26,12 +26,13 @@ from gradekit.errors import KitError
 from gradekit.gradebook import RESULTS, write_gradebook
 from gradekit.grading.plugin import load_reference
 from gradekit.grading.run import grade
-from gradekit.paths import KitPaths
+from gradekit.paths import CLASS_OUTPUTS, KitPaths
 from gradekit.results import Results, TestResult, load_results, save_results
 from gradekit.sandbox.zygote import Zygote
 from gradekit.submission import IGNORED
 
 SUBMISSION_SUFFIXES = (".zip", ".ipynb")
+KIT_OUTPUT_NAMES = {name.casefold() for name in CLASS_OUTPUTS}  # casefolded: some disks ignore case
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,11 @@ def class_entries(folder: Path) -> list[Entry]:
     twins = sorted({n for n in names if names.count(n) > 1})
     if twins:
         raise KitError(f"two entries for {', '.join(twins)}", path=folder, fix="keep one entry per student")
+    clashes = [e.path.name for e in entries if e.student.casefold() in KIT_OUTPUT_NAMES]
+    if clashes:
+        raise KitError(f"{', '.join(clashes)} would be graded into a folder named like the kit's own output "
+                       f"({', '.join(sorted(CLASS_OUTPUTS))})", path=folder,
+                       fix="rename that entry, e.g. after the student's login")
     if not entries:
         raise KitError("no submissions found", path=folder, fix="put one folder, .zip or .ipynb per student there")
     return entries

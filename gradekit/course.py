@@ -13,7 +13,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from gradekit.errors import KitError
+from gradekit.errors import KitError, not_utf8
 
 Convention = Literal["convolution", "cross-correlation", "either"]
 Visibility = Literal["visible", "hidden", "after_due_date", "after_published"]
@@ -123,9 +123,11 @@ def load_course(path: Path) -> Course:
     """Read and validate course.yaml, or raise one KitError naming key, line and fix."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise KitError("course file not found", path=path, fix="run from the kit's folder or pass --course PATH") from None
+    except UnicodeDecodeError as exc:
+        raise not_utf8(path, exc) from None
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)

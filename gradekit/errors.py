@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 
@@ -26,3 +27,27 @@ class KitFault(Exception):
     Raised by grading when a sandbox died, was killed or could not be cleaned; the submission is
     regraded in a fresh sandbox, and if that keeps failing it ends with status "kit-error".
     """
+
+
+def not_utf8(path: Path | str, exc: UnicodeDecodeError) -> KitError:
+    """The message for a text file saved in another encoding than UTF-8."""
+    return KitError(f"not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start})", path=path,
+                    fix="save it as UTF-8 (a spreadsheet's 'CSV UTF-8', an editor's 'Save with Encoding')")
+
+
+OS_FIXES = {
+    errno.ENOTDIR: "a part of that path is a file, not a folder: choose another path",
+    errno.ENOENT: "check the path: a folder on it does not exist or cannot hold files",
+    errno.EACCES: "choose a path you may read and write, or change its permissions",
+    errno.EPERM: "choose a path you may read and write, or change its permissions",
+    errno.EROFS: "choose a path on a writable disk",
+    errno.ENOSPC: "free some disk space, or choose a path on another disk",
+    errno.EISDIR: "pass a file there, not a folder",
+    errno.EEXIST: "a file is in the way: choose another path or remove it",
+}
+
+
+def os_error(exc: OSError, path: Path | str | None = None) -> KitError:
+    """An operating-system error (unwritable folder, path under a file, full disk) as a user error about `path`."""
+    fix = OS_FIXES.get(exc.errno, "check the path and its permissions")
+    return KitError(exc.strerror or type(exc).__name__, path=path or exc.filename, fix=fix)

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import gradekit
 from gradekit.course import Course
+from gradekit.csvfile import read_csv
 from gradekit.errors import KitError
+from gradekit.inert import for_csv_cell
 from gradekit.paths import KitPaths
 from gradekit.results import write_atomic
 
@@ -115,17 +117,17 @@ def export_canvas(gradebook: Path, output: Path, *, assignment_title: str, point
         [{"Student": s, "SIS Login ID": s, "score": score} for s, score in sorted(scores.items())]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([*CANVAS_PEOPLE, assignment_title])
+    writer.writerow([*CANVAS_PEOPLE, for_csv_cell(assignment_title)])
     writer.writerow(["Points Possible", *[""] * (len(CANVAS_PEOPLE) - 1), f"{points:g}"])
-    writer.writerows([*(p.get(c, "") for c in CANVAS_PEOPLE), p["score"]] for p in people)
+    writer.writerows([*(for_csv_cell(p.get(c, "")) for c in CANVAS_PEOPLE), p["score"]] for p in people)
     write_atomic(Path(output), buffer.getvalue())
     return Path(output)
 
 
 def _read_scores(path: Path) -> dict[str, str]:
     """Each student's score in a gradebook.csv, formatted for Canvas."""
-    rows = _read_csv(path, {"student", "score"}, fix="pass the gradebook.csv that `python cli.py grade` "
-                     "writes for a class")
+    _, rows = read_csv(path, {"student", "score"}, fix="pass the gradebook.csv that `python cli.py grade` "
+                       "writes for a class")
     scores = {}
     for row in rows:
         try:
@@ -138,23 +140,9 @@ def _read_scores(path: Path) -> dict[str, str]:
 
 def _read_roster(path: Path) -> list[dict[str, str]]:
     """The students of a Canvas gradebook export (rows without a Canvas ID, such as Points Possible, dropped)."""
-    rows = _read_csv(path, ROSTER_NEEDS, fix="export the roster from Canvas: Grades > Export > Export Entire Gradebook")
-    return [{c: (row.get(c) or "").strip() for c in CANVAS_PEOPLE} for row in rows if (row["ID"] or "").strip()]
-
-
-def _read_csv(path: Path, needs: set[str], *, fix: str) -> list[dict[str, str]]:
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as fh:
-            reader = csv.DictReader(fh)
-            rows, header = list(reader), [h.strip() for h in reader.fieldnames or []]
-    except FileNotFoundError:
-        raise KitError("file not found", path=path, fix=fix) from None
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise KitError(f"not a readable CSV ({type(exc).__name__})", path=path, fix=fix) from None
-    if not needs <= set(header):
-        raise KitError(f"no column {', '.join(sorted(needs - set(header)))} (its columns: {', '.join(header)})",
-                       path=path, fix=fix)
-    return [{(k or "").strip(): v for k, v in row.items()} for row in rows]
+    _, rows = read_csv(path, ROSTER_NEEDS,
+                       fix="export the roster from Canvas: Grades > Export > Export Entire Gradebook")
+    return [{c: row.get(c, "") for c in CANVAS_PEOPLE} for row in rows if row["ID"]]
 
 
 def _match(scores: dict[str, str], roster: list[dict[str, str]], path: Path) -> list[dict[str, str]]:

@@ -9,7 +9,10 @@ import io
 from pathlib import Path
 
 from gradekit.course import Assignment
+from gradekit.csvfile import read_csv
 from gradekit.errors import KitError
+from gradekit.inert import for_csv_cell
+from gradekit.paths import GRADEBOOK
 from gradekit.results import Results, load_results, write_atomic
 
 RESULTS = "results.json"
@@ -35,7 +38,8 @@ def rows(results: dict[str, Results], assignment: Assignment) -> list[dict[str, 
     table = []
     for student, res in sorted(results.items()):
         parts = res.part_scores()
-        row: dict[str, object] = {"student": student, "score": _num(res.score), "max_score": _num(res.max_score)}
+        row: dict[str, object] = {"student": for_csv_cell(student), "score": _num(res.score),
+                                  "max_score": _num(res.max_score)}
         row.update({p: _num(parts.get(p, (0.0, 0.0))[0]) for p in assignment.parts})
         row["late_penalty"] = _num((res.extra_data.get("late") or {}).get("penalty", 0.0))
         row["submission_sha256"] = res.extra_data.get("entry_sha256") or res.extra_data.get("submission_sha256", "")
@@ -49,7 +53,7 @@ def _num(value: float) -> str:
 
 def write_gradebook(folder: Path, assignment: Assignment, path: Path | None = None) -> Path:
     """Write `gradebook.csv` for all results under `folder`; returns its path."""
-    path = path or Path(folder) / "gradebook.csv"
+    path = path or Path(folder) / GRADEBOOK
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns(assignment), lineterminator="\n")
     writer.writeheader()
@@ -63,17 +67,18 @@ def merge_gradebooks(shards: list[Path], out: Path) -> int:
     merged: dict[str, dict[str, str]] = {}
     header: list[str] | None = None
     for shard in shards:
-        with open(shard, newline="", encoding="utf-8") as fh:
-            reader = csv.DictReader(fh)
-            if header is not None and reader.fieldnames != header:
-                raise KitError("columns differ from the first shard's", path=shard,
-                               fix="merge shards of the same assignment and course version")
-            header = list(reader.fieldnames or [])
-            for row in reader:
-                if row["student"] in merged and merged[row["student"]] != row:
-                    raise KitError(f"student {row['student']} is graded differently in two shards", path=shard,
-                                   fix="regrade that student in one shard only")
-                merged[row["student"]] = row
+        columns_here, shard_rows = read_csv(shard, {"student"}, fix="merge the gradebook.csv files that "
+                                            "`python cli.py grade --shard K/N` writes")
+        if header is not None and columns_here != header:
+            raise KitError("columns differ from the first shard's", path=shard,
+                           fix="merge shards of the same assignment and course version")
+        header = columns_here
+        for row in shard_rows:
+            row["student"] = for_csv_cell(row["student"])
+            if row["student"] in merged and merged[row["student"]] != row:
+                raise KitError(f"student {row['student']} is graded differently in two shards", path=shard,
+                               fix="regrade that student in one shard only")
+            merged[row["student"]] = row
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=header or ["student"], lineterminator="\n")
     writer.writeheader()

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from gradekit.course import Assignment, LatePolicy
+from gradekit.csvfile import read_csv
 from gradekit.errors import KitError
 
 
@@ -52,12 +52,5 @@ def parse_time(text: str, where: Path | str) -> datetime:
 
 def read_times(path: Path) -> dict[str, datetime]:
     """A CSV of `student,submitted_at` rows (an LMS export) as a mapping."""
-    try:
-        with open(path, newline="", encoding="utf-8") as fh:
-            rows = list(csv.DictReader(fh))
-    except FileNotFoundError:
-        raise KitError("times file not found", path=path, fix="pass a CSV with columns student,submitted_at") from None
-    if rows and not {"student", "submitted_at"} <= set(rows[0]):
-        raise KitError(f"columns are {', '.join(rows[0])}", path=path,
-                       fix="name the columns student,submitted_at")
+    _, rows = read_csv(path, {"student", "submitted_at"}, fix="pass a CSV with columns student,submitted_at")
     return {row["student"]: parse_time(row["submitted_at"], f"{path}, student {row['student']}") for row in rows}

@@ -74,7 +74,8 @@ def _check_file(path: Path) -> None:
     if path.stat().st_size > MAX_FILE_BYTES:
         raise KitError(f"{path.name} is larger than {MAX_FILE_BYTES >> 20} MB", path=path,
                        fix="remove data or outputs from it (in Jupyter: Edit > Clear All Outputs)")
-    source = notebook_source(path) if path.suffix == ".ipynb" else path.read_text(encoding="utf-8")
+    # decoded as grading decodes it: a byte-order mark skipped, bytes that are not UTF-8 replaced
+    source = notebook_source(path) if path.suffix == ".ipynb" else path.read_bytes().decode("utf-8-sig", "replace")
     try:
         compile(source, str(path), "exec")
     except SyntaxError as exc:

@@ -6,6 +6,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gradekit.course import Course
+from gradekit.errors import KitError
+
+# What the kit writes into a class's --out folder, beside one folder per student.
+GRADEBOOK = "gradebook.csv"
+REPORT = "report.html"
+REPORT_FIGURES = "report"  # the report's PNG files
+SIMILARITY = ("similarity.html", "similarity.csv")
+CLASS_OUTPUTS = frozenset({GRADEBOOK, REPORT, REPORT_FIGURES, *SIMILARITY})
 
 
 @dataclass(frozen=True)
@@ -17,6 +25,14 @@ class KitPaths:
     @classmethod
     def find(cls, course_file: Path | str = "course.yaml") -> "KitPaths":
         return cls(Path(course_file).resolve().parent)
+
+    def require_content(self) -> None:
+        """Raise unless the course's reference/ and graders/ are beside course.yaml, where the kit looks."""
+        missing = [p.name + "/" for p in (self.reference, self.graders) if not p.is_dir()]
+        if missing:
+            raise KitError(f"no {' or '.join(missing)} beside the course file: the kit looks for the course's "
+                           f"content in {self.reference} and {self.graders}", path=self.course_file,
+                           fix="pass --course the course.yaml of a kit checkout or of a released handout")
 
     @property
     def course_file(self) -> Path:

@@ -22,11 +22,10 @@ from matplotlib.ticker import MaxNLocator
 from gradekit.course import Assignment, Course
 from gradekit.errors import KitError
 from gradekit.gradebook import student_results
+from gradekit.paths import REPORT, REPORT_FIGURES
 from gradekit.results import Results, write_atomic
 
 PASS_MARK = 0.5  # a student passes with at least this fraction of the points
-REPORT = "report.html"
-FIGURES = "report"  # the folder of the PNG files, beside report.html
 ALT = {"score_distribution": "Histogram of the students' scores",
        "test_pass_rates": "Pass rate of every test, one bar per test",
        "mistakes": "How many students made each recognised mistake"}
@@ -58,7 +57,7 @@ def write_report(graded: Path, course: Course, assignment: str | None = None) ->
                "test_pass_rates": rates_figure(rates, list(chosen.parts)),
                "mistakes": mistakes_figure(mistakes)}
     for stem, png in figures.items():
-        write_atomic(graded / FIGURES / f"{stem}.png", png)
+        write_atomic(graded / REPORT_FIGURES / f"{stem}.png", png)
     path = graded / REPORT
     write_atomic(path, render(graded, results, course, name, chosen, mistakes, figures))
     return path

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import tempfile
@@ -9,6 +10,8 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, Field
+
+from gradekit.errors import os_error
 
 Status = Literal["passed", "failed"]
 
@@ -72,6 +75,17 @@ def write_atomic(path: Path, data: bytes | str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def ensure_writable(folder: Path) -> None:
+    """Check that `folder` can be made and written, leaving nothing behind: before any work, not after it."""
+    existing = next(p for p in (folder, *folder.parents) if p.exists())
+    try:
+        if not existing.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR))
+        os.rmdir(tempfile.mkdtemp(dir=existing, prefix=".gradekit-probe-"))
+    except OSError as exc:
+        raise os_error(exc, folder) from None
 
 
 def save_results(results: Results, path: Path) -> None:

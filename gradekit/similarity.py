@@ -23,6 +23,8 @@ from string import Template
 
 from gradekit.batch import Entry, class_entries
 from gradekit.errors import KitError
+from gradekit.inert import for_csv_cell
+from gradekit.paths import SIMILARITY
 from gradekit.results import write_atomic
 from gradekit.submission import prepare
 
@@ -98,8 +100,9 @@ def similarity_report(folder: Path, out: Path, *, handout: list[Path], threshold
     pairs = [compare(a, b) for a, b in combinations(codes, 2)]
     flagged = sorted((p for p in pairs if p.score >= threshold), key=lambda p: (-p.score, p.student_a, p.student_b))
     sources = {c.student: c.sources for c in codes}
-    write_atomic(Path(out) / "similarity.csv", pairs_csv(flagged))
-    write_atomic(Path(out) / "similarity.html",
+    page, table = SIMILARITY
+    write_atomic(Path(out) / table, pairs_csv(flagged))
+    write_atomic(Path(out) / page,
                  render(flagged, sources, notes, compared=len(codes), threshold=threshold, handout=handout))
     return flagged
 
@@ -250,7 +253,8 @@ def pairs_csv(pairs: list[Pair]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["student_a", "student_b", "score", "shared_tokens"])
-    writer.writerows([p.student_a, p.student_b, f"{p.score:.4f}", p.shared_tokens] for p in pairs)
+    writer.writerows([for_csv_cell(p.student_a), for_csv_cell(p.student_b), f"{p.score:.4f}", p.shared_tokens]
+                     for p in pairs)
     return buffer.getvalue()
 
 

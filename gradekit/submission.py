@@ -178,7 +178,7 @@ def _notebooks_to_modules(dest: Path, modules: Iterable[str] = ()) -> None:
     each missing module of the assignment: those its metadata names (a notebook written by
     `release --format notebook` names them), else those in `modules`.
     """
-    notebooks = {path: _read_notebook(path) for path in sorted(dest.glob("*.ipynb"))}
+    notebooks = {path: _read_notebook(path, shown=path.name) for path in sorted(dest.glob("*.ipynb"))}
     for path, nb in notebooks.items():
         if not path.with_suffix(".py").exists():
             path.with_suffix(".py").write_text(_code_cells(nb), encoding="utf-8")
@@ -194,8 +194,13 @@ def _notebooks_to_modules(dest: Path, modules: Iterable[str] = ()) -> None:
 
 def _named_modules(nb) -> list[str]:
     """The modules a released notebook stands for (its metadata's gradekit.modules)."""
-    named = nb.metadata.get("gradekit", {}).get("modules", []) if isinstance(nb.metadata, dict) else []
+    named = _mapping(_mapping(nb.get("metadata")).get("gradekit")).get("modules")
     return [m for m in named if isinstance(m, str) and m.isidentifier()] if isinstance(named, list) else []
+
+
+def _mapping(value: object) -> dict:
+    """Metadata as written by a student's tools: anything but a mapping counts as empty."""
+    return value if isinstance(value, dict) else {}
 
 
 def notebook_modules(path: Path) -> list[str]:
@@ -208,14 +213,40 @@ def notebook_source(path: Path) -> str:
     return _code_cells(_read_notebook(path))
 
 
-def _read_notebook(path: Path):
+NOTEBOOK_FIX = "re-save it from Jupyter, or hand in .py files"
+
+
+def _read_notebook(path: Path, shown: str | None = None):
+    """The notebook at `path` (named `shown` in errors), if its code cells can be read."""
     import nbformat  # slow to import (1.5 s): only when a notebook is handed in
 
     try:
-        return nbformat.read(path, as_version=4)
+        nb = nbformat.read(path, as_version=4)
     except Exception as exc:  # nbformat raises several types for a damaged file
-        raise KitError(f"not a readable notebook ({type(exc).__name__})", path=path,
-                       fix="re-save it from Jupyter, or hand in .py files") from None
+        raise KitError(f"not a readable notebook ({type(exc).__name__})", path=shown or path,
+                       fix=NOTEBOOK_FIX) from None
+    problem = _notebook_problem(nb)
+    if problem:
+        raise KitError(f"not a readable notebook: {problem}", path=shown or path, fix=NOTEBOOK_FIX)
+    return nb
+
+
+def _notebook_problem(nb) -> str | None:
+    """What keeps the kit from reading a notebook's cells (a hand-edited or damaged file), if anything."""
+    cells = nb.get("cells")
+    if not isinstance(cells, list):
+        return f"its cells are {_kind(cells)}, not a list"
+    for number, cell in enumerate(cells, 1):
+        if not isinstance(cell, dict):
+            return f"cell {number} is {_kind(cell)}, not a cell"
+        for key in ("cell_type", "source"):
+            if not isinstance(cell.get(key), str):
+                return f"cell {number}'s {key} is {_kind(cell.get(key))}, not text"
+    return None
+
+
+def _kind(value: object) -> str:
+    return "missing" if value is None else "a mapping" if isinstance(value, dict) else type(value).__name__
 
 
 PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun"}  # %%magics whose body is Python: it is kept
@@ -233,7 +264,7 @@ def _code_cells(nb) -> str:
     """
     lines: list[str] = []
     for cell in nb.cells:
-        nbgrader = cell.get("metadata", {}).get("nbgrader", {})
+        nbgrader = _mapping(_mapping(cell.get("metadata")).get("nbgrader"))
         if cell.cell_type != "code" or nbgrader.get("grade") and not nbgrader.get("solution"):
             continue
         source = cell.source.splitlines()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from gradekit.inert import for_markdown
 from gradekit.paths import RunPaths
 from gradekit.results import Results, write_atomic
 
@@ -16,7 +17,7 @@ def feedback_markdown(results: Results, figures: list[str]) -> str:
         "",
     ]
     if results.output:
-        lines += [f"> {line}" for line in results.output.splitlines()] + [""]
+        lines += [for_markdown(results.output), ""]
     lines += ["| part | score | status |", "|---|---|---|"]
     for part, (got, most) in results.part_scores().items():
         lines.append(f"| {part} | {got:g} / {most:g} | {status_word(results, part)} |")
@@ -25,7 +26,8 @@ def feedback_markdown(results: Results, figures: list[str]) -> str:
         lines += ["", "## What to fix", ""]
         shown: set[str] = set()
         for test in failed:
-            lines += [f"### {test.name} (0 / {test.max_score:g})", "", *_quoted(_once(test.output, shown)), ""]
+            body = for_markdown(_once(test.output, shown) or "failed")
+            lines += [f"### {test.name} (0 / {test.max_score:g})", "", body, ""]
     notes = [t for t in results.tests if t.status == "passed" and t.output]
     if notes:
         lines += ["", "## Notes", ""] + [f"- {t.name}: {t.output}" for t in notes]
@@ -44,10 +46,6 @@ def _once(text: str, shown: set[str]) -> str:
         return f"{body}\nHint: the same as above ({hint.split(':')[0]})."
     shown.add(hint)
     return text
-
-
-def _quoted(text: str) -> list[str]:
-    return [f"    {line}" for line in (text or "failed").splitlines()]
 
 
 def status_word(results: Results, part: str) -> str:
