@@ -62,7 +62,7 @@ def test_every_row_matches_its_results(graded):
     course = load_course(ROOT / "course.yaml")
     parts = list(course.assignment(None).parts)
     assert list(next(iter(book.values()))) == ["student", "status", "score", "max_score", *parts, "late_penalty",
-                                                          "submission_sha256"]
+                                                "submission_sha256"]
     for student, row in book.items():
         results = json.loads((out / student / "results.json").read_text())
         assert float(row["score"]) == pytest.approx(results["score"])
