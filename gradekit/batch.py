@@ -135,23 +135,27 @@ def grade_class(folder: Path, out: Path, *, paths: KitPaths, course: Course, ass
     jobs = jobs or os.cpu_count() or 1
     calls = [(e, out, paths, course, name, seed, (times or {}).get(e.student)) for e in todo]
     zygotes: list[Zygote] = []
+    context = multiprocessing.get_context("fork")
     with stopping.cleanup_on_stop(lambda: _close(zygotes)), stopping.cleanup_on_stop(_stop_grading_processes):
+        zygotes += _launch_zygotes(min(jobs, len(todo)), course.limits_for(chosen))  # they import while we do
+        guard = context.Process(target=_guard, args=(zygotes, os.getpid()), daemon=True)
+        guard.start()
         try:
-            zygotes += _launch_zygotes(min(jobs, len(todo)), course.limits_for(chosen))  # they import while we do
             load_reference(paths.reference, chosen.modules)  # imported once here, inherited warm by the forks
             if any(_has_notebooks(e.path) for e in todo):
                 import nbformat  # noqa: F401 - 1.5 s to import: once here rather than in every fork
-            _grade_all(calls, jobs, zygotes, on_progress)
+            _grade_all(calls, jobs, zygotes, on_progress, context)
         finally:
             _close(zygotes)
+            guard.kill()  # its zygotes are closed: nothing left for it to clean
     return write_gradebook(out, chosen)
 
 
-def _grade_all(calls: list[tuple], jobs: int, zygotes: list[Zygote], on_progress: Callable[[Progress], None]) -> None:
+def _grade_all(calls: list[tuple], jobs: int, zygotes: list[Zygote], on_progress: Callable[[Progress], None],
+               context: multiprocessing.context.BaseContext) -> None:
     """Run `_grade_entry(*call)` for each call in `jobs` forked grading processes, reporting each as it completes."""
     started = time.monotonic()
     on_progress(Progress(0, len(calls), "", None, started))
-    context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_grading_process,
                              initargs=(zygotes, context.Value("i", 0), os.getpid())) as pool:
         futures = {pool.submit(_grade_entry, *call): call[0] for call in calls}
@@ -191,16 +195,30 @@ def _launch_zygotes(count: int, limits: Limits) -> list[Zygote]:
 
 
 def _init_grading_process(zygotes: list[Zygote], taken, parent: int) -> None:
-    """Pool initializer: stop with the parent or on SIGTERM, closing the sandbox; adopt a zygote."""
+    """Pool initializer: adopt a zygote; close it and stop on SIGTERM or when the parent dies."""
     stopping.forget_inherited()
-    stopping.exit_on_signals((signal.SIGTERM,))
-    signal.signal(signal.SIGINT, lambda signum, frame: None)  # Ctrl-C reaches us too: the parent stops us
-    stopping.die_with_parent(parent)
     with taken.get_lock():
         index, taken.value = taken.value, taken.value + 1
     if index < len(zygotes):
         _zygotes[zygotes[index].limits] = zygotes[index]
         stopping.at_stop(zygotes[index].close)
+    _follow(parent)
+
+
+def _guard(zygotes: list[Zygote], parent: int) -> None:
+    """Close the zygotes if the parent dies, even before its grading processes adopt them."""
+    stopping.forget_inherited()
+    stopping.at_stop(lambda: _close(zygotes))
+    _follow(parent)
+    while True:
+        signal.pause()
+
+
+def _follow(parent: int) -> None:
+    """In a child of the class run: run the cleanups and exit on SIGTERM or when `parent` dies."""
+    stopping.exit_on_signals((signal.SIGTERM,))
+    signal.signal(signal.SIGINT, lambda signum, frame: None)  # Ctrl-C reaches us too: the parent stops us
+    stopping.die_with_parent(parent)
 
 
 def _has_notebooks(path: Path) -> bool:

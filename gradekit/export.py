@@ -14,7 +14,7 @@ import gradekit
 from gradekit.course import Course
 from gradekit.errors import KitError
 from gradekit.paths import KitPaths
-from gradekit.results import write_atomic
+from gradekit.results import KIT_ERROR, write_atomic
 
 try:
     import tomllib
@@ -123,11 +123,14 @@ def export_canvas(gradebook: Path, output: Path, *, assignment_title: str, point
 
 
 def _read_scores(path: Path) -> dict[str, str]:
-    """Each student's score in a gradebook.csv, formatted for Canvas."""
+    """Each student's score in a gradebook.csv, formatted for Canvas; a kit error's cell stays empty (not 0)."""
     rows = _read_csv(path, {"student", "score"}, fix="pass the gradebook.csv that `python cli.py grade` "
                      "writes for a class")
     scores = {}
     for row in rows:
+        if row.get("status") == KIT_ERROR:
+            scores[row["student"]] = ""
+            continue
         try:
             scores[row["student"]] = f"{float(row['score']):g}"
         except ValueError:
