@@ -109,10 +109,15 @@ def release(assignment: str | None, dest: Path | None, fmt: str, course_file: Pa
 @user_errors
 def grade(submission: Path, out: Path, assignment: str | None, seed: int | None, jobs: int | None, force: bool,
           times: Path | None, shard: str | None, course_file: Path) -> None:
-    """Grade SUBMISSION (a folder, .zip or notebook), or a class: a folder of them, one per student."""
+    """Grade SUBMISSION (a folder, .zip or notebook), or a class: a folder of them, one per student.
+
+    Exits 0 when every submission was graded (whatever the scores), 1 when the kit could not grade one.
+    """
+    from gradekit import stopping
     from gradekit.batch import is_class_folder
     from gradekit.results import ensure_writable
 
+    stopping.exit_on_signals(message=_stopped)
     paths, course = _course(course_file)
     ensure_writable(out)
     if is_class_folder(submission, course, assignment):
@@ -121,14 +126,23 @@ def grade(submission: Path, out: Path, assignment: str | None, seed: int | None,
         _grade_one(submission, out, paths, course, assignment, seed, times)
 
 
+def _stopped(signum: int) -> str:
+    import signal
+
+    return (f"Error: grading stopped by {signal.Signals(signum).name}; what was graded is kept, "
+            "run the same command again to grade the rest.")
+
+
 def _grade_one(submission, out, paths, course, assignment, seed, times) -> None:
     from gradekit.grading.feedback import summary_table
-    from gradekit.grading.run import grade as grade_one
+    from gradekit.grading.run import grade_or_kit_error
     from gradekit.late import read_times
 
     submitted = read_times(times).get(submission.stem) if times else None
-    results = grade_one(submission, out, paths=paths, course=course, assignment=assignment, seed=seed,
-                        submitted_at=submitted)
+    results = grade_or_kit_error(submission, out, paths=paths, course=course, assignment=assignment, seed=seed,
+                                 submitted_at=submitted)
+    if not results.has_score:
+        raise click.ClickException(f"{submission}: {results.output}")
     echo(summary_table(results))
     echo(f"\nResults: {out / 'results.json'}   Feedback: {out / 'feedback.md'}   "
                f"({results.execution_time:.2f} s, seed {results.extra_data['seed']}, "
@@ -141,10 +155,16 @@ def _grade_class(folder, out, paths, course, assignment, seed, jobs, force, time
     from gradekit.batch import grade_class
     from gradekit.late import read_times
 
+    from gradekit.gradebook import closing_line, kit_errors, student_results
+
     gradebook = grade_class(folder, out, paths=paths, course=course, assignment=assignment, jobs=jobs, force=force,
                             seed=seed, times=read_times(times) if times else None, shard=_shard(shard),
                             on_progress=ProgressPrinter())
+    results = student_results(out)
     echo(f"Gradebook: {gradebook}")
+    echo(closing_line(results))
+    if kit_errors(results):
+        sys.exit(1)
 
 
 def _shard(text: str | None) -> tuple[int, int] | None:
@@ -169,7 +189,8 @@ class ProgressPrinter:
         if p.done == 0:
             echo(f"Grading {p.total} submission(s)" + ("" if p.total else ": all up to date"))
             return
-        score = f"{p.results.score:g}/{p.results.max_score:g}" if p.results else "?"
+        res = p.results
+        score = "?" if res is None else f"{res.score:g}/{res.max_score:g}" if res.has_score else res.status
         eta = f"{p.eta:.0f} s left" if p.done < p.total else "done"
         if self.tty:
             bar = "#" * int(30 * p.done / p.total)

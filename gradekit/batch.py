@@ -8,11 +8,13 @@ gradebook is rebuilt from the results files, so a killed run resumes without dup
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import multiprocessing
+import multiprocessing.connection
 import multiprocessing.util
 import os
-import secrets
+import signal
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -21,18 +23,20 @@ from pathlib import Path
 from typing import Callable
 
 import gradekit
+from gradekit import stopping
 from gradekit.course import Course, Limits
 from gradekit.errors import KitError
 from gradekit.gradebook import RESULTS, write_gradebook
 from gradekit.grading.plugin import load_reference
-from gradekit.grading.run import grade
+from gradekit.grading.run import grade_or_kit_error
 from gradekit.paths import CLASS_OUTPUTS, KitPaths
-from gradekit.results import Results, TestResult, load_results, save_results
+from gradekit.results import GRADED, NO_SUBMISSION, Results, TestResult, load_results, save_results
 from gradekit.sandbox.zygote import Zygote
 from gradekit.submission import IGNORED
 
 SUBMISSION_SUFFIXES = (".zip", ".ipynb")
 KIT_OUTPUT_NAMES = {name.casefold() for name in CLASS_OUTPUTS}  # casefolded: some disks ignore case
+STOP_TIMEOUT_S = 10.0  # for the grading processes to close their sandboxes when the run is stopped
 
 
 @dataclass(frozen=True)
@@ -110,12 +114,16 @@ def entry_digest(path: Path) -> str:
 
 
 def is_current(entry: Entry, out: Path, course: Course, assignment: str) -> bool:
-    """True when the stored results were made from the same submission, course and kit."""
+    """True when the stored results were made from the same submission, course and kit, and stand.
+
+    A kit error is never current: the next run regrades it.
+    """
     try:
         meta = load_results(out / entry.student / RESULTS).extra_data
     except (OSError, ValueError):
         return False
-    return (meta.get("entry_sha256") == entry_digest(entry.path) and meta.get("course_version") == course.version
+    return (meta.get("status") in (GRADED, NO_SUBMISSION) and meta.get("entry_sha256") == entry_digest(entry.path)
+            and meta.get("course_version") == course.version
             and meta.get("kit_version") == gradekit.__version__ and meta.get("assignment") == assignment)
 
 
@@ -131,25 +139,54 @@ def grade_class(folder: Path, out: Path, *, paths: KitPaths, course: Course, ass
         entries = [e for i, e in enumerate(entries) if i % shard[1] == shard[0]]
     todo = [e for e in entries if force or not is_current(e, out, course, name)]
     jobs = jobs or os.cpu_count() or 1
-    zygotes = _launch_zygotes(min(jobs, len(todo)), course.limits_for(chosen))  # they import while we do
-    load_reference(paths.reference, chosen.modules)  # imported once here, inherited warm by the forks
-    if any(_has_notebooks(e.path) for e in todo):
-        import nbformat  # noqa: F401 - 1.5 s to import: once here rather than in every fork
-    started = time.monotonic()
-    on_progress(Progress(0, len(todo), "", None, started))
+    calls = [(e, out, paths, course, name, seed, (times or {}).get(e.student)) for e in todo]
+    zygotes: list[Zygote] = []
     context = multiprocessing.get_context("fork")
-    try:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_adopt_zygote,
-                                 initargs=(zygotes, context.Value("i", 0))) as pool:
-            futures = {pool.submit(_grade_entry, e, out, paths, course, name, seed, (times or {}).get(e.student)):
-                       e for e in todo}
-            for done, future in enumerate(as_completed(futures), 1):
-                entry = futures[future]
-                on_progress(Progress(done, len(todo), entry.student, future.result(), started))
-    finally:
-        for zygote in zygotes:
-            zygote.close()
+    with stopping.cleanup_on_stop(lambda: _close(zygotes)), stopping.cleanup_on_stop(_stop_grading_processes):
+        zygotes += _launch_zygotes(min(jobs, len(todo)), course.limits_for(chosen))  # they import while we do
+        guard = context.Process(target=_guard, args=(zygotes, os.getpid()), daemon=True)
+        guard.start()
+        try:
+            load_reference(paths.reference, chosen.modules)  # imported once here, inherited warm by the forks
+            if any(_has_notebooks(e.path) for e in todo):
+                import nbformat  # noqa: F401 - 1.5 s to import: once here rather than in every fork
+            _grade_all(calls, jobs, zygotes, on_progress, context)
+        finally:
+            _close(zygotes)
+            guard.kill()  # its zygotes are closed: nothing left for it to clean
     return write_gradebook(out, chosen)
+
+
+def _grade_all(calls: list[tuple], jobs: int, zygotes: list[Zygote], on_progress: Callable[[Progress], None],
+               context: multiprocessing.context.BaseContext) -> None:
+    """Run `_grade_entry(*call)` for each call in `jobs` forked grading processes, reporting each as it completes."""
+    started = time.monotonic()
+    on_progress(Progress(0, len(calls), "", None, started))
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_grading_process,
+                             initargs=(zygotes, context.Value("i", 0), os.getpid())) as pool:
+        futures = {pool.submit(_grade_entry, *call): call[0] for call in calls}
+        for done, future in enumerate(as_completed(futures), 1):
+            on_progress(Progress(done, len(calls), futures[future].student, future.result(), started))
+
+
+def _close(zygotes: list[Zygote]) -> None:
+    for zygote in zygotes:
+        zygote.close()
+
+
+def _stop_grading_processes() -> None:
+    """SIGTERM every grading process (each closes its sandbox), wait for them, SIGKILL any left."""
+    children = multiprocessing.active_children()
+    for child in children:
+        child.terminate()
+    waiting = {child.sentinel: child for child in children}
+    deadline = time.monotonic() + STOP_TIMEOUT_S
+    while waiting and deadline > time.monotonic():
+        for ready in multiprocessing.connection.wait(list(waiting), deadline - time.monotonic()):
+            waiting.pop(ready)
+    for child in waiting.values():
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(child.pid, signal.SIGKILL)
 
 
 _zygotes: dict[Limits, Zygote] = {}  # per grading process: its warm sandbox
@@ -163,12 +200,31 @@ def _launch_zygotes(count: int, limits: Limits) -> list[Zygote]:
     return zygotes
 
 
-def _adopt_zygote(zygotes: list[Zygote], taken) -> None:
-    """Pool initializer: each grading process takes the next zygote the parent launched."""
+def _init_grading_process(zygotes: list[Zygote], taken, parent: int) -> None:
+    """Pool initializer: adopt a zygote; close it and stop on SIGTERM or when the parent dies."""
+    stopping.forget_inherited()
     with taken.get_lock():
         index, taken.value = taken.value, taken.value + 1
     if index < len(zygotes):
         _zygotes[zygotes[index].limits] = zygotes[index]
+        stopping.at_stop(zygotes[index].close)
+    _follow(parent)
+
+
+def _guard(zygotes: list[Zygote], parent: int) -> None:
+    """Close the zygotes if the parent dies, even before its grading processes adopt them."""
+    stopping.forget_inherited()
+    stopping.at_stop(lambda: _close(zygotes))
+    _follow(parent)
+    while True:
+        signal.pause()
+
+
+def _follow(parent: int) -> None:
+    """In a child of the class run: run the cleanups and exit on SIGTERM or when `parent` dies."""
+    stopping.exit_on_signals((signal.SIGTERM,))
+    signal.signal(signal.SIGINT, lambda signum, frame: None)  # Ctrl-C reaches us too: the parent stops us
+    stopping.die_with_parent(parent)
 
 
 def _has_notebooks(path: Path) -> bool:
@@ -180,32 +236,34 @@ def _zygote(limits: Limits) -> Zygote | None:
     if limits not in _zygotes and Zygote.available():
         _zygotes[limits] = zygote = Zygote(limits)
         multiprocessing.util.Finalize(zygote, zygote.close, exitpriority=10)
+        stopping.at_stop(zygote.close)
     return _zygotes.get(limits)
 
 
 def _grade_entry(entry: Entry, out: Path, paths: KitPaths, course: Course, assignment: str, seed: int | None,
                  submitted_at: datetime | None) -> Results:
-    """Grade one entry; any failure becomes a zero-score result that says why (never raises)."""
+    """Grade one entry: a kit fault is retried, then a kit error; a user error is a zero that says why."""
     target = out / entry.student
     digest = entry_digest(entry.path)
     try:
-        return grade(entry.path, target, paths=paths, course=course, assignment=assignment,
-                     seed=seed if seed is not None else secrets.randbelow(2**31), submitted_at=submitted_at,
-                     extra={"entry_sha256": digest, "student": entry.student},
-                     zygote=_zygote(course.limits_for(course.assignment(assignment))))
-    except Exception as exc:  # noqa: BLE001 - one bad submission must not stop the class
+        return grade_or_kit_error(entry.path, target, paths=paths, course=course, assignment=assignment, seed=seed,
+                                  submitted_at=submitted_at, extra={"entry_sha256": digest, "student": entry.student},
+                                  zygote=_zygote(course.limits_for(course.assignment(assignment))))
+    except KitError as exc:  # about this submission (a damaged zip): it must not stop the class
         results = error_results(entry, course, assignment, digest, exc)
         save_results(results, target / RESULTS)
         return results
 
 
-def error_results(entry: Entry, course: Course, assignment: str, digest: str, exc: Exception) -> Results:
+def error_results(entry: Entry, course: Course, assignment: str, digest: str, exc: KitError) -> Results:
+    """A zero for a submission that could not be graded as handed in, saying why."""
     chosen = course.assignment(assignment)
-    message = str(exc) if isinstance(exc, KitError) else f"the grader failed ({type(exc).__name__})"
+    message = str(exc)
     test = TestResult(name="submission: could not be graded", score=0, max_score=chosen.max_score,
                       status="failed", output=message, tags=["submission"],
                       extra_data={"instructor": repr(exc)[:2000]})
     meta = {"entry_sha256": digest, "student": entry.student, "assignment": assignment,
-            "course_version": course.version, "kit_version": gradekit.__version__, "error": message}
+            "course_version": course.version, "kit_version": gradekit.__version__, "error": message,
+            "status": GRADED}
     return Results(score=0, max_score=chosen.max_score, execution_time=0, output=message, tests=[test],
                    extra_data=meta)

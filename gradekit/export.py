@@ -16,7 +16,7 @@ from gradekit.csvfile import read_csv
 from gradekit.errors import KitError
 from gradekit.inert import for_csv_cell
 from gradekit.paths import KitPaths
-from gradekit.results import write_atomic
+from gradekit.results import KIT_ERROR, write_atomic
 
 try:
     import tomllib
@@ -125,11 +125,14 @@ def export_canvas(gradebook: Path, output: Path, *, assignment_title: str, point
 
 
 def _read_scores(path: Path) -> dict[str, str]:
-    """Each student's score in a gradebook.csv, formatted for Canvas."""
+    """Each student's score in a gradebook.csv, formatted for Canvas; a kit error's cell stays empty (not 0)."""
     _, rows = read_csv(path, {"student", "score"}, fix="pass the gradebook.csv that `python cli.py grade` "
                        "writes for a class")
     scores = {}
     for row in rows:
+        if row.get("status") == KIT_ERROR:
+            scores[row["student"]] = ""
+            continue
         try:
             scores[row["student"]] = f"{float(row['score']):g}"
         except ValueError:

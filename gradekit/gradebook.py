@@ -13,7 +13,7 @@ from gradekit.csvfile import read_csv
 from gradekit.errors import KitError
 from gradekit.inert import for_csv_cell
 from gradekit.paths import GRADEBOOK
-from gradekit.results import Results, load_results, write_atomic
+from gradekit.results import KIT_ERROR, Results, load_results, write_atomic
 
 RESULTS = "results.json"
 
@@ -31,20 +31,35 @@ def student_results(folder: Path) -> dict[str, Results]:
 
 
 def columns(assignment: Assignment) -> list[str]:
-    return ["student", "score", "max_score", *assignment.parts, "late_penalty", "submission_sha256"]
+    return ["student", "status", "score", "max_score", *assignment.parts, "late_penalty", "submission_sha256"]
 
 
 def rows(results: dict[str, Results], assignment: Assignment) -> list[dict[str, object]]:
+    """A row per student; a kit error has no score, so its score cells are empty (never 0)."""
     table = []
     for student, res in sorted(results.items()):
-        parts = res.part_scores()
-        row: dict[str, object] = {"student": for_csv_cell(student), "score": _num(res.score),
+        row: dict[str, object] = {"student": for_csv_cell(student), "status": res.status,
                                   "max_score": _num(res.max_score)}
-        row.update({p: _num(parts.get(p, (0.0, 0.0))[0]) for p in assignment.parts})
-        row["late_penalty"] = _num((res.extra_data.get("late") or {}).get("penalty", 0.0))
+        if res.has_score:
+            parts = res.part_scores()
+            row["score"] = _num(res.score)
+            row.update({p: _num(parts.get(p, (0.0, 0.0))[0]) for p in assignment.parts})
+            row["late_penalty"] = _num((res.extra_data.get("late") or {}).get("penalty", 0.0))
         row["submission_sha256"] = res.extra_data.get("entry_sha256") or res.extra_data.get("submission_sha256", "")
         table.append(row)
     return table
+
+
+def kit_errors(results: dict[str, Results]) -> list[str]:
+    """The students whose submissions the kit could not grade (the next run regrades them)."""
+    return sorted(student for student, res in results.items() if res.status == KIT_ERROR)
+
+
+def closing_line(results: dict[str, Results]) -> str:
+    """`N graded, M kit errors: alice, bob` for the end of a class run."""
+    failed = kit_errors(results)
+    line = f"{len(results) - len(failed)} graded"
+    return line + (f", {len(failed)} kit error{'s' * (len(failed) != 1)}: {', '.join(failed)}" if failed else "")
 
 
 def _num(value: float) -> str:

@@ -53,7 +53,7 @@ def write_report(graded: Path, course: Course, assignment: str | None = None) ->
     name = assignment or _recorded_assignment(results) or course.default_assignment
     chosen = course.assignment(name)
     rates, mistakes = pass_rates(results, chosen), recognised_mistakes(results)
-    figures = {"score_distribution": score_figure(results, chosen.max_score),
+    figures = {"score_distribution": score_figure(_scored(results), chosen.max_score),
                "test_pass_rates": rates_figure(rates, list(chosen.parts)),
                "mistakes": mistakes_figure(mistakes)}
     for stem, png in figures.items():
@@ -69,6 +69,11 @@ def _load(graded: Path) -> dict[str, Results]:
         raise KitError("no graded students (no <student>/results.json)", path=graded,
                        fix="grade the class first: python cli.py grade CLASSDIR --out " + str(graded))
     return results
+
+
+def _scored(results: dict[str, Results]) -> dict[str, Results]:
+    """The results that have a score (a kit error has none: it counts as nothing, not as 0)."""
+    return {student: res for student, res in results.items() if res.has_score}
 
 
 def _recorded_assignment(results: dict[str, Results]) -> str | None:
@@ -177,10 +182,11 @@ def _img(png: bytes, alt: str) -> str:
 
 def _summary(results: dict[str, Results], assignment: Assignment) -> str:
     most = assignment.max_score
-    scores = [r.score for r in results.values()]
+    scores = [r.score for r in _scored(results).values()] or [float("nan")]
     passed = sum(s >= PASS_MARK * most for s in scores)
     failed_to_grade = sorted(s for s, r in results.items() if r.extra_data.get("error"))
-    items = [("students", f"{len(scores)}"),
+    kit_errors = sorted(s for s, r in results.items() if not r.has_score)
+    items = [("students", f"{len(results)}"),
              ("mean score", f"{statistics.mean(scores):.1f} / {most:g}"),
              ("median score", f"{statistics.median(scores):.1f} / {most:g}"),
              ("pass rate", f"{100 * passed / len(scores):.0f}% ({passed} scored at least {PASS_MARK:.0%} of the points)"),
@@ -188,6 +194,8 @@ def _summary(results: dict[str, Results], assignment: Assignment) -> str:
              ("late", f"{sum(bool(_penalty(r)) for r in results.values())} with a penalty")]
     if failed_to_grade:
         items.append(("could not be graded", ", ".join(failed_to_grade)))
+    if kit_errors:
+        items.append(("kit errors (no score; the next run regrades them)", ", ".join(kit_errors)))
     return "\n".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in items)
 
 
@@ -221,7 +229,8 @@ def _students_table(graded: Path, results: dict[str, Results], assignment: Assig
 def _student_row(graded: Path, student: str, res: Results, assignment: Assignment) -> str:
     parts = res.part_scores()
     values = [res.score, *(parts.get(p, (0.0, 0.0))[0] for p in assignment.parts), _penalty(res)]
-    cells = "".join(f'<td data-v="{v:.6g}">{round(v, 2):g}</td>' for v in values)
+    cells = "".join(f'<td data-v="{v:.6g}">{round(v, 2):g}</td>' if res.has_score else '<td data-v="-1">kit error</td>'
+                    for v in values)
     feedback = (f'<a href="{escape(quote(student))}/feedback.md">feedback.md</a>'
                 if (graded / student / "feedback.md").exists() else "none")
     error = res.extra_data.get("error")

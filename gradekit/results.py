@@ -11,9 +11,11 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from gradekit import stopping
 from gradekit.errors import os_error
 
 Status = Literal["passed", "failed"]
+GRADED, NO_SUBMISSION, KIT_ERROR = "graded", "no-submission", "kit-error"  # a submission's extra_data.status
 
 
 class TestResult(BaseModel):
@@ -45,6 +47,16 @@ class Results(BaseModel):
     tests: list[TestResult]
     extra_data: dict = Field(default_factory=dict)
 
+    @property
+    def status(self) -> str:
+        """graded, no-submission or kit-error (results from before statuses count as graded)."""
+        return self.extra_data.get("status", GRADED)
+
+    @property
+    def has_score(self) -> bool:
+        """False for a kit error: the kit could not grade it, so there is no score, not a zero."""
+        return self.status != KIT_ERROR
+
     def part_scores(self) -> dict[str, tuple[float, float]]:
         """Score and maximum per graded part, in test order."""
         parts: dict[str, tuple[float, float]] = {}
@@ -67,11 +79,12 @@ def write_atomic(path: Path, data: bytes | str) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.fchmod(fd, 0o644)  # mkstemp's 0600 would hide results and handouts from their readers
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(raw)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        with stopping.cleanup_on_stop(Path(tmp).unlink):
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(raw)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

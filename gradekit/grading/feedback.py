@@ -13,13 +13,14 @@ def feedback_markdown(results: Results, figures: list[str]) -> str:
     lines = [
         f"# Feedback: {meta.get('assignment', '')}",
         "",
-        f"**Score: {results.score:g} / {results.max_score:g}**",
+        f"**Score: {results.score:g} / {results.max_score:g}**" if results.has_score else "**Not graded yet**",
         "",
     ]
     if results.output:
         lines += [for_markdown(results.output), ""]
-    lines += ["| part | score | status |", "|---|---|---|"]
-    for part, (got, most) in results.part_scores().items():
+    parts = results.part_scores()
+    lines += ["| part | score | status |", "|---|---|---|"] if parts else []
+    for part, (got, most) in parts.items():
         lines.append(f"| {part} | {got:g} / {most:g} | {status_word(results, part)} |")
     failed = [t for t in results.tests if t.status == "failed"]
     if failed:

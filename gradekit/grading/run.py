@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import platform
 import secrets
-import tempfile
 import time
 from collections import Counter
 from datetime import datetime, timezone
@@ -15,15 +14,18 @@ import scipy
 
 import gradekit
 from gradekit.course import Assignment, Course
+from gradekit import stopping
 from gradekit.errors import KitError, KitFault
 from gradekit.grading.plugin import GradingPlugin, Outcome, import_failure, load_reference, run_graders
 from gradekit.late import lateness, parse_time
 from gradekit.package import MANIFEST, verify_manifest
 from gradekit.paths import KitPaths, RunPaths
-from gradekit.results import Results, TestResult, save_results, write_atomic
+from gradekit.results import GRADED, KIT_ERROR, NO_SUBMISSION, Results, TestResult, save_results, write_atomic
 from gradekit.sandbox.worker import Worker
 from gradekit.sandbox.zygote import Zygote
 from gradekit.submission import Submission, prepare
+
+KIT_RETRIES = 2  # regradings in a fresh sandbox after a kit fault, before the submission is a kit error
 
 
 def grade(source: Path, out: Path, *, paths: KitPaths, course: Course, assignment: str | None = None,
@@ -42,11 +44,13 @@ def grade(source: Path, out: Path, *, paths: KitPaths, course: Course, assignmen
     if public_only:
         chosen = chosen.model_copy(update={"parts": {k: v for k, v in chosen.parts.items() if v.public}})
     seed = seed if seed is not None else secrets.randbelow(2**31)
-    with tempfile.TemporaryDirectory(prefix="gradekit-", dir=zygote.workdir if zygote else None) as tmp:
+    with stopping.temporary_directory("gradekit-", zygote.workdir if zygote else None) as tmp:
         submission = prepare(source, Path(tmp) / "submission", paths.support_files(course), chosen.modules)
+        status = GRADED if any((submission.folder / name).exists() for name in chosen.files) else NO_SUBMISSION
         manifest, changed = verify_manifest(submission.folder)
-        with Worker(submission.folder, chosen.modules, course.limits_for(chosen), force_layer=force_layer,
-                    zygote=zygote) as worker:
+        worker = Worker(submission.folder, chosen.modules, course.limits_for(chosen), force_layer=force_layer,
+                        zygote=zygote)
+        with stopping.cleanup_on_stop(worker.close), worker:
             reference = load_reference(paths.reference, chosen.modules)
             plugin = GradingPlugin(course, chosen, worker, reference, seed)
             code = run_graders(paths.graders, plugin)
@@ -66,13 +70,64 @@ def grade(source: Path, out: Path, *, paths: KitPaths, course: Course, assignmen
     apply_late_policy(results, course, chosen, submitted_at, manifest)
     results.execution_time = round(time.perf_counter() - start, 3)
     results.extra_data.update(_provenance(course, assignment or course.default_assignment, seed, layer, notes,
-                                          restarts))
-    save_results(results, run.results)
+                                          restarts), status=status)
+    if status == NO_SUBMISSION:
+        results.output = (f"Nothing to grade: none of {', '.join(chosen.files)} is in the submission "
+                          f"(it holds {_listing(Path(source))}).\n" + results.output).strip()
     for name, fig in plugin.figures.items():
         if fig.png.startswith(b"\x89PNG\r\n\x1a\n"):
             write_atomic(run.figures / f"{name}.png", fig.png)
     write_feedback(results, run)
+    save_results(results, run.results)  # last: a results.json is there only once its grading completed
     return results
+
+
+def grade_or_kit_error(source: Path, out: Path, *, course: Course, assignment: str | None = None,
+                       seed: int | None = None, extra: dict | None = None, zygote: Zygote | None = None,
+                       **options) -> Results:
+    """grade(), regraded in a fresh sandbox after a kit fault; a fault that persists ends as a kit error.
+
+    A KitFault, or any other exception of the grading machinery (student faults never raise), is
+    the kit's: the submission is graded again up to KIT_RETRIES times, then its results.json says
+    "kit-error" and carries no score. A KitError (a user error) is not retried: it propagates.
+    """
+    from gradekit.grading.feedback import write_feedback
+
+    seed = seed if seed is not None else secrets.randbelow(2**31)
+    for _ in range(1 + KIT_RETRIES):
+        try:
+            return grade(source, out, course=course, assignment=assignment, seed=seed, extra=extra, zygote=zygote,
+                         **options)
+        except KitError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - KitFault, ZygoteDied or a bug: the kit's fault, never a zero
+            fault = exc
+            if zygote is not None:
+                zygote.stop()  # the next attempt starts a new sandbox
+    results = kit_error_results(fault, course, assignment, seed, extra)
+    run = RunPaths(Path(out))
+    write_feedback(results, run)
+    save_results(results, run.results)
+    return results
+
+
+def kit_error_results(fault: Exception, course: Course, assignment: str | None, seed: int,
+                      extra: dict | None) -> Results:
+    """The results of a submission the kit could not grade: no score, the reason, regraded next run."""
+    chosen = course.assignment(assignment)
+    reason = f"{type(fault).__name__}: {fault}".strip().rstrip(":")[:300]
+    output = (f"Not graded: the grading kit failed {1 + KIT_RETRIES} times ({reason}). This is the kit's fault, "
+              "not the student's; the next run regrades it.")
+    meta = {"status": KIT_ERROR, "kit_error": reason, "attempts": 1 + KIT_RETRIES, "seed": seed,
+            "assignment": assignment or course.default_assignment, "course_version": course.version,
+            "kit_version": gradekit.__version__, **(extra or {})}
+    return Results(score=0, max_score=chosen.max_score, execution_time=0, output=output, tests=[], extra_data=meta)
+
+
+def _listing(source: Path) -> str:
+    """What a submission holds, for a student told that nothing in it could be graded."""
+    names = sorted(p.name + "/" * p.is_dir() for p in source.iterdir()) if source.is_dir() else [source.name]
+    return ", ".join(names[:10]) + (", ..." if len(names) > 10 else "") if names else "nothing"
 
 
 def apply_late_policy(results: Results, course: Course, assignment: Assignment, submitted_at: datetime | None,
