@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -68,6 +69,20 @@ def test_the_next_submission_sees_nothing_the_previous_one_left(zygote):
         assert "keyring" in refused  # add_key is denied outright
     with survey_worker(zygote, "second") as second:
         assert call(second, "found", marker) == []
+
+
+def test_a_temp_folder_nobody_can_pass_still_grades(tmp_path, monkeypatch):
+    """The sandbox's user reaches its slot even when the kit's temp folder is root's alone (0700)."""
+    private = tmp_path / "private"
+    private.mkdir()
+    private.chmod(0o700)
+    monkeypatch.setattr(tempfile, "tempdir", str(private))
+    warm = Zygote(LIMITS)
+    try:
+        with survey_worker(warm, "private") as worker:
+            assert call(worker, "found", "nothing-left") == []
+    finally:
+        warm.close()
 
 
 @pytest.mark.skipif(os.getuid() != 0, reason="the host uid matters when the kit runs as root")

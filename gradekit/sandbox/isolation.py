@@ -14,7 +14,6 @@ import shutil
 import subprocess
 import sys
 import sysconfig
-import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -42,7 +41,7 @@ class Plan:
     limits: Limits
     cgroups: list[Path] = field(default_factory=list)  # the sandbox's pids and memory cgroups (one on v2)
     notes: list[str] = field(default_factory=list)
-    launcher: Launcher | None = None  # how bubblewrap itself is started; None: a plain process
+    launcher: unprivileged.Launcher | None = None  # how bubblewrap itself is started; None: a plain process
     fds: tuple[int, ...] = ()  # inherited by the sandbox (seccomp programs), closed once it started
 
     def preexec(self) -> None:
@@ -86,26 +85,6 @@ class Plan:
             reap_cgroup(group)
 
 
-@dataclass
-class Launcher:
-    """How bubblewrap is started: as root, or dropped to an unprivileged host user (root only)."""
-
-    uid: int | None = None  # the host user to become before exec; None: stay who we are
-    staged: list[tuple[str, str]] = field(default_factory=list)  # (folder, mount point) bound before the drop
-
-    def enter(self) -> None:
-        if self.uid is not None:
-            unprivileged.stage(self.staged)
-            unprivileged.become(self.uid)
-
-    def source(self, folder: str, point: Path) -> str:
-        """Where bubblewrap finds `folder`: itself, or the mount point it is staged on."""
-        if self.uid is None:
-            return folder
-        self.staged.append((folder, str(point)))
-        return str(point)
-
-
 def bwrap_works() -> bool:
     """True when bubblewrap can create the namespaces here (not everywhere: Ubuntu gates them)."""
     return bwrap_mode() is not None
@@ -117,20 +96,16 @@ def bwrap_mode() -> str | None:
     exe = shutil.which("bwrap")
     if exe is None:
         return None
-    modes = ["unprivileged", "root"] if os.getuid() == 0 else ["unprivileged"]
-    with tempfile.TemporaryDirectory(prefix="gradekit-probe-") as scratch:
-        for mode in modes:
-            launcher = Launcher(unprivileged.host_uid()) if mode == "unprivileged" and os.getuid() == 0 else Launcher()
-            point = unprivileged.mount_points(Path(scratch) / "stage", 1)[0]
-            probe = [exe, "--unshare-all", "--die-with-parent", *_ro_binds(),
-                     "--ro-bind", launcher.source(str(RUNNER), point), "/kit", "--uid", str(SANDBOX_UID),
-                     "test", "-r", "/kit/wire.py"]
-            try:
-                if subprocess.run(probe, env={}, capture_output=True, timeout=10,
-                                  preexec_fn=launcher.enter).returncode == 0:
-                    return mode
-            except (OSError, subprocess.SubprocessError):
-                continue
+    for mode in ["unprivileged", "root"] if os.getuid() == 0 else ["unprivileged"]:
+        try:
+            launcher, (runner,) = unprivileged.launcher([str(RUNNER)], drop=mode == "unprivileged")
+            probe = [exe, "--unshare-all", "--die-with-parent", *_ro_binds(), "--ro-bind", runner, "/kit",
+                     "--uid", str(SANDBOX_UID), "test", "-r", "/kit/wire.py"]
+            if subprocess.run(probe, env={}, capture_output=True, timeout=10,
+                              preexec_fn=launcher.enter).returncode == 0:
+                return mode
+        except (OSError, subprocess.SubprocessError):
+            continue
     return None
 
 
@@ -225,7 +200,7 @@ def worker_env(tmp: str) -> dict[str, str]:
 def plan(submission: Path, scratch: Path, limits: Limits, *, force_layer: str | None = None) -> Plan:
     """Choose the layer and build the command for a worker over `submission`."""
     if force_layer != "rlimits" and bwrap_works():
-        return _bwrap_plan(submission, "/submission", scratch, limits, "worker_main.py", ["bubblewrap"])
+        return _bwrap_plan(submission, "/submission", limits, "worker_main.py", ["bubblewrap"])
     cgroups = _new_cgroups(limits)
     notes = _cgroup_notes(cgroups) + ["no namespaces: the worker can read and write what the grader's user can, "
                                       "and reach the network"]
@@ -234,33 +209,32 @@ def plan(submission: Path, scratch: Path, limits: Limits, *, force_layer: str | 
                 _distinct(cgroups), notes)
 
 
-def zygote_plan(slot: Path, scratch: Path, limits: Limits, fd: int) -> Plan:
+def zygote_plan(slot: Path, limits: Limits, fd: int) -> Plan:
     """The command for a zygote (runner/zygote_main.py) seeing `slot` as /submissions; bubblewrap only."""
-    return _bwrap_plan(slot, "/submissions", scratch, limits, "zygote_main.py", ["bubblewrap", "zygote"], str(fd))
+    worker_fd = seccomp.worker_fd()
+    plan = _bwrap_plan(slot, "/submissions", limits, "zygote_main.py", ["bubblewrap", "zygote"], str(fd),
+                       "-" if worker_fd is None else str(worker_fd))
+    plan.fds += () if worker_fd is None else (worker_fd,)
+    return plan
 
 
-def _bwrap_plan(folder: Path, seen_as: str, scratch: Path, limits: Limits, script: str, layers: list[str],
-                *args: str) -> Plan:
-    """A sandbox over `folder`; `scratch` (a temp folder of the caller's) holds its mount points."""
-    zygote = script == "zygote_main.py"
+def _bwrap_plan(folder: Path, seen_as: str, limits: Limits, script: str, layers: list[str], *args: str) -> Plan:
+    """A sandbox over `folder`, seen as `seen_as`, running runner/`script` with `args`."""
     sandbox_fd = seccomp.sandbox_fd()
-    fds = [fd for fd in (sandbox_fd, seccomp.worker_fd() if zygote else None) if fd is not None]
-    launcher = Launcher(unprivileged.host_uid()) if os.getuid() == 0 and bwrap_mode() == "unprivileged" else Launcher()
-    extra = [str(fds[-1]) if zygote and len(fds) == 2 else "-"] if zygote else []
-    argv = _bwrap_argv(folder, seen_as, limits, launcher, scratch, sandbox_fd, script, *args, *extra)
+    dropped = bwrap_mode() == "unprivileged"
+    sources, seen = [*python_dirs(), str(RUNNER), str(folder)], [*python_dirs(), "/kit/runner", seen_as]
+    launcher, found = unprivileged.launcher(sources, drop=dropped and os.getuid() == 0)
+    argv = _bwrap_argv(list(zip(found, seen)), limits, sandbox_fd, script, *args)
     cgroups = _new_cgroups(limits)
     notes = _cgroup_notes(cgroups)
-    if bwrap_mode() == "unprivileged":
-        layers = [layers[0], "unprivileged", *layers[1:]]
-    else:
+    if not dropped:
         notes.append("the sandbox's user is host root (bubblewrap cannot run unprivileged here): "
                      "per-user kernel limits are shared with root")
-    if sandbox_fd is not None:
-        layers = [layers[0], "seccomp", *layers[1:]]
-    else:
+    if sandbox_fd is None:
         notes.append("no seccomp filter: libseccomp or its bindings (pyseccomp) are missing")
-    return Plan(argv, worker_env("/tmp"), "/", seen_as, _layer(layers, cgroups), limits, _distinct(cgroups), notes,
-                launcher, tuple(fds))
+    extra = ["seccomp"] * (sandbox_fd is not None) + ["unprivileged"] * dropped
+    return Plan(argv, worker_env("/tmp"), "/", seen_as, _layer([layers[0], *extra, *layers[1:]], cgroups), limits,
+                _distinct(cgroups), notes, launcher, () if sandbox_fd is None else (sandbox_fd,))
 
 
 def _layer(layers: list[str], cgroups: dict[str, Path]) -> str:
@@ -281,14 +255,9 @@ def _cgroup_notes(cgroups: dict[str, Path]) -> list[str]:
     return notes
 
 
-def _bwrap_argv(folder: Path, seen_as: str, limits: Limits, launcher: Launcher, scratch: Path,
-                seccomp_fd: int | None, script: str, *args: str) -> list[str]:
-    """Everything read-only but a private /tmp and /dev/shm (and, for a zygote, the workers' mount points)."""
-    sources = [*python_dirs(), str(RUNNER), str(folder)]
-    points = unprivileged.mount_points(scratch / "stage", len(sources)) if launcher.uid is not None else sources
-    binds = _ro_binds()
-    for path, point in zip(python_dirs(), points):
-        binds += ["--ro-bind", launcher.source(path, Path(point)), path]
+def _bwrap_argv(binds: list[tuple[str, str]], limits: Limits, seccomp_fd: int | None, script: str,
+                *args: str) -> list[str]:
+    """Everything read-only but a private /tmp and /dev/shm; `binds` are (where bubblewrap finds it, where seen)."""
     tmp_size = str(scratch_mb(limits) << 20)
     return [
         shutil.which("bwrap") or "bwrap", "--unshare-all", "--die-with-parent", "--new-session",
@@ -296,9 +265,7 @@ def _bwrap_argv(folder: Path, seen_as: str, limits: Limits, launcher: Launcher, 
         "--proc", "/proc", "--dev", "/dev",
         "--size", tmp_size, "--tmpfs", "/tmp",  # before the binds: a Python under /tmp (a venv) stays visible
         "--size", tmp_size, "--tmpfs", "/dev/shm",
-        *binds,
-        "--ro-bind", launcher.source(str(RUNNER), Path(points[-2])), "/kit/runner",
-        "--ro-bind", launcher.source(str(folder), Path(points[-1])), seen_as,
+        *_ro_binds(), *[x for found, seen in binds for x in ("--ro-bind", found, seen)],
         "--dir", "/submission", "--remount-ro", "/dev", "--remount-ro", "/",
         *(["--seccomp", str(seccomp_fd)] if seccomp_fd is not None else []),
         "--chdir", "/tmp", "--clearenv",

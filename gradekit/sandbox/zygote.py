@@ -48,8 +48,8 @@ class Zygote:
         self.limits = limits
         _remove_orphan_slots()
         self._slot = tempfile.TemporaryDirectory(prefix=f"{SLOT_PREFIX}{os.getpid()}-")
-        self.workdir = Path(self._slot.name) / "submissions"  # prepare submissions here: the sandbox sees it read-only
-        self.workdir.mkdir(mode=0o711)
+        self.workdir = Path(self._slot.name)  # prepare submissions here: the sandbox sees it read-only
+        os.chmod(self.workdir, 0o711)  # passable, not listable: a worker copies its own folder by name
         self.proc: subprocess.Popen | None = None
         self.sock: socket.socket | None = None
         self.plan: isolation.Plan | None = None
@@ -71,7 +71,7 @@ class Zygote:
         """Start the zygote without waiting for its imports (spawn waits for them)."""
         if self.proc is None:
             ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-            self.plan = isolation.zygote_plan(self.workdir, Path(self._slot.name), self.limits, theirs.fileno())
+            self.plan = isolation.zygote_plan(self.workdir, self.limits, theirs.fileno())
             self.proc = subprocess.Popen(self.plan.argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                          stderr=subprocess.DEVNULL, env=self.plan.env, cwd=self.plan.cwd,
                                          preexec_fn=self.plan.preexec, pass_fds=(theirs.fileno(), *self.plan.fds))
