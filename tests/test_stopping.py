@@ -156,11 +156,11 @@ def test_stopped_run_exits_with_one_line_and_leaves_nothing(whole, tmp_path, sig
     while not list(out.glob("*/results.json")) and time.monotonic() < deadline:
         time.sleep(0.05)
     pids, groups = stop(proc, 0.3, signum, group=group)
-    stderr = proc.stderr.read()
+    assert_nothing_left(pids, groups, out, tmp, signal.Signals(signum).name)
+    _, stderr = proc.communicate(timeout=5)
     assert proc.returncode == 128 + signum, stderr
     assert "Traceback" not in stderr
     assert stderr.strip().splitlines()[-1].startswith(f"Error: grading stopped by {signal.Signals(signum).name}")
-    assert_nothing_left(pids, groups, out, tmp, signal.Signals(signum).name)
     assert not list(out.rglob("*.tmp"))  # its atomic writes were cleaned up
     resumed = finish(folder, out, tmp)
     assert resumed.returncode == 0, resumed.stderr
