@@ -31,7 +31,7 @@ from gradekit.grading.plugin import load_reference
 from gradekit.grading.run import grade_or_kit_error
 from gradekit.paths import CLASS_OUTPUTS, KitPaths
 from gradekit.results import GRADED, NO_SUBMISSION, Results, TestResult, load_results, save_results
-from gradekit.sandbox.zygote import Zygote
+from gradekit.sandbox.zygote import Zygote, ZygoteDied
 from gradekit.submission import IGNORED
 
 SUBMISSION_SUFFIXES = (".zip", ".ipynb")
@@ -196,7 +196,8 @@ def _launch_zygotes(count: int, limits: Limits) -> list[Zygote]:
     """One warm sandbox per grading process, started before the forks."""
     zygotes = [Zygote(limits) for _ in range(count if Zygote.available() else 0)]
     for zygote in zygotes:
-        zygote.launch()
+        with contextlib.suppress(ZygoteDied):  # its grading process tries again, and says so if it must
+            zygote.launch()
     return zygotes
 
 

@@ -72,11 +72,17 @@ class Zygote:
         if self.proc is None:
             ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
             self.plan = isolation.zygote_plan(self.workdir, self.limits, theirs.fileno())
-            self.proc = subprocess.Popen(self.plan.argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                         stderr=subprocess.DEVNULL, env=self.plan.env, cwd=self.plan.cwd,
-                                         preexec_fn=self.plan.preexec, pass_fds=(theirs.fileno(), *self.plan.fds))
-            theirs.close()
-            self.plan.started()
+            try:
+                self.proc = subprocess.Popen(self.plan.argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                             stderr=subprocess.DEVNULL, env=self.plan.env, cwd=self.plan.cwd,
+                                             preexec_fn=self.plan.preexec, pass_fds=(theirs.fileno(), *self.plan.fds))
+            except (OSError, subprocess.SubprocessError) as exc:  # e.g. its slot folder was removed under it
+                ours.close()
+                self.plan.reap()  # its cgroups
+                raise ZygoteDied(f"its sandbox could not start ({exc})") from None
+            finally:
+                theirs.close()
+                self.plan.started()
             self.sock, self.ready = ours, False
 
     def spawn(self, submission: Path) -> "ZygoteChild":
@@ -85,23 +91,31 @@ class Zygote:
         request = {"op": "spawn", "folder": Path(submission).relative_to(self.workdir).as_posix(),
                    "tmp_mb": isolation.scratch_mb(self.limits)}
         for attempt in (1, 2):
-            self.launch()
-            if not self.ready:
-                self._await_ready()
-            requests, replies = os.pipe(), os.pipe()
             try:
-                answer = self._ask(request, fds=[requests[0], replies[1]])
-                return ZygoteChild(self, int(answer["pid"]), os.fdopen(requests[1], "wb"), os.fdopen(replies[0], "rb"))
+                return self._spawn_once(request)
+            except ZygoteUnusable:
+                raise
             except (ZygoteDied, KeyError, TypeError, ValueError):
-                os.close(requests[1])
-                os.close(replies[0])
                 self.stop()
                 if attempt == 2:
                     raise ZygoteDied("the zygote could not start a worker") from None
-            finally:
-                os.close(requests[0])
-                os.close(replies[1])
         raise AssertionError("unreachable")
+
+    def _spawn_once(self, request: dict) -> "ZygoteChild":
+        self.launch()
+        if not self.ready:
+            self._await_ready()
+        requests, replies = os.pipe(), os.pipe()
+        try:
+            answer = self._ask(request, fds=[requests[0], replies[1]])
+            return ZygoteChild(self, int(answer["pid"]), os.fdopen(requests[1], "wb"), os.fdopen(replies[0], "rb"))
+        except BaseException:
+            os.close(requests[1])
+            os.close(replies[0])
+            raise
+        finally:
+            os.close(requests[0])
+            os.close(replies[1])
 
     def ask(self, request: dict, timeout: float = ANSWER_TIMEOUT_S) -> dict:
         """A request to the zygote; if it does not answer, it is stopped and ZygoteDied raised."""
