@@ -130,7 +130,7 @@ class Worker:
             except ZygoteDied as exc:
                 return self._kit_fault(f"the warm sandbox could not start a worker ({exc})")
         if self.zygote is not None:
-            self.layer, root = self.zygote.layer, self.zygote.root_for(self.submission)
+            self.layer, root = self.zygote.layer, self.zygote.root
             self.notes = self.zygote.plan.notes if self.zygote.plan else []
         else:
             os.chmod(self._scratch.name, 0o777)

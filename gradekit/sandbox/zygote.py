@@ -63,8 +63,9 @@ class Zygote:
     def layer(self) -> str:
         return self.plan.layer if self.plan else ""
 
-    def root_for(self, submission: Path) -> str:
-        """Where a worker sees its copy of `submission`."""
+    @property
+    def root(self) -> str:
+        """Where each worker sees its own copy of its submission."""
         return confine.WORK
 
     def launch(self) -> None:

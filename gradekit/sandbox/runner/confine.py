@@ -20,7 +20,7 @@ import signal
 
 WORK = "/submission"  # where the worker sees its own copy of the submission (the same path as without a zygote)
 SCRATCH = ("/tmp", "/dev/shm")
-KIT_FAULT_EXIT = 121  # the worker could not be confined: the kit's fault, never the student's
+KIT_FAULT_EXIT = 121  # exit code of a worker that could not be confined (it never said it is alive: a kit fault)
 
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
 CLONE_NEWUSER, CLONE_NEWPID = 0x10000000, 0x20000000
