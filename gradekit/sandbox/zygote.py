@@ -72,18 +72,21 @@ class Zygote:
         """Start the zygote without waiting for its imports (spawn waits for them)."""
         if self.proc is None:
             ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-            self.plan = isolation.zygote_plan(self.workdir, self.limits, theirs.fileno())
+            self.plan = None
             try:
+                self.plan = isolation.zygote_plan(self.workdir, self.limits, theirs.fileno())
                 self.proc = subprocess.Popen(self.plan.argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                              stderr=subprocess.DEVNULL, env=self.plan.env, cwd=self.plan.cwd,
                                              preexec_fn=self.plan.preexec, pass_fds=(theirs.fileno(), *self.plan.fds))
-            except (OSError, subprocess.SubprocessError) as exc:  # e.g. its slot folder was removed under it
+            except (OSError, subprocess.SubprocessError) as exc:  # its slot removed, mount points not root's, ...
                 ours.close()
-                self.plan.reap()  # its cgroups
+                if self.plan is not None:
+                    self.plan.reap()  # its cgroups
                 raise ZygoteDied(f"its sandbox could not start ({exc})") from None
             finally:
                 theirs.close()
-                self.plan.started()
+                if self.plan is not None:
+                    self.plan.started()
             self.sock, self.ready = ours, False
 
     def spawn(self, submission: Path) -> "ZygoteChild":
