@@ -2,8 +2,8 @@
 
 Run as root, bubblewrap maps the sandbox's user to host root, which then shares root's per-user
 kernel limits (inotify instances, keys, message-queue bytes, processes). So the launcher drops to
-HOST_UID before exec. That user may not reach what the sandbox must see (a Python under /root, a
-slot under a 0700 folder): in a private mount namespace of the launcher's own, still as root, each
+nobody (`host_uid()`) before exec. That user may not reach what the sandbox must see (a Python
+under /root, a slot under a 0700 folder): in a private mount namespace of the launcher's own, still as root, each
 such folder is bind-mounted onto an empty mount point that user can reach (under STAGE), and
 bubblewrap binds from there. The host's mounts are untouched; the mount points stay empty on it.
 """
@@ -32,7 +32,7 @@ def host_uid() -> int:
 
 @dataclass
 class Launcher:
-    """How bubblewrap is started: as who we are, or dropped to HOST_UID after staging (root only)."""
+    """How bubblewrap is started: as who we are, or dropped to `host_uid()` after staging (root only)."""
 
     uid: int | None = None  # the host user to become before exec; None: stay who we are
     staged: list[tuple[str, str]] = field(default_factory=list)  # (folder, mount point) bound before the drop
@@ -87,7 +87,7 @@ def become(uid: int) -> None:
 
 
 def expose(folder: Path, top: Path) -> None:
-    """Make `folder` readable by HOST_UID (dirs 0755, files 0644) and its parents up to `top` passable."""
+    """Make `folder` readable by `host_uid()` (dirs 0755, files 0644) and its parents up to `top` passable."""
     for path in [folder, *folder.rglob("*")]:
         if not path.is_symlink():
             os.chmod(path, 0o755 if path.is_dir() else 0o644)
