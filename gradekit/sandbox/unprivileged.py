@@ -3,9 +3,9 @@
 Run as root, bubblewrap maps the sandbox's user to host root, which then shares root's per-user
 kernel limits (inotify instances, keys, message-queue bytes, processes). So the launcher drops to
 nobody (`host_uid()`) before exec. That user may not reach what the sandbox must see (a Python
-under /root, a slot under a 0700 folder): in a private mount namespace of the launcher's own, still as root, each
-such folder is bind-mounted onto an empty mount point that user can reach (under STAGE), and
-bubblewrap binds from there. The host's mounts are untouched; the mount points stay empty on it.
+under /root, a slot under a 0700 folder): in a private mount namespace of the launcher's own,
+still as root, each such folder is bind-mounted onto an empty mount point that user can reach
+(under STAGE), and bubblewrap binds from there. The host's mounts are untouched; the mount points stay empty on it.
 """
 
 from __future__ import annotations
