@@ -5,6 +5,7 @@ Errors name the key, the line and the fix; unknown keys get a close-match sugges
 
 from __future__ import annotations
 
+import ast
 import difflib
 from datetime import datetime
 from pathlib import Path
@@ -15,7 +16,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from gradekit.errors import KitError, not_utf8
 
-Convention = Literal["convolution", "cross-correlation", "either"]
 Visibility = Literal["visible", "hidden", "after_due_date", "after_published"]
 
 
@@ -42,24 +42,42 @@ class LatePolicy(Strict):
     max_days_late: int = Field(7, ge=0)
 
 
+OptionValue = str | int | float | bool
+Options = dict[str, OptionValue]
+
+
 class Part(Strict):
-    """One graded function or exercise; its graders' names start with `<part>:`."""
+    """One graded function or exercise; its graders' docstrings start with `<part>:`.
+
+    `module` is the file (without .py) that defines the function: when course.yaml leaves it out,
+    the assignment's only file, else the reference file that defines it. `options` are settings
+    the part's graders read (the `option` fixture), over the assignment's and the course's.
+    """
 
     points: float = Field(gt=0)
-    module: str = "neural_network"
+    module: str | None = None
     visibility: Visibility = "visible"
     public: bool = False
+    options: Options = {}
 
 
 class Assignment(Strict):
+    """What students hand in (`files`), the parts graded in them, and the grader files that grade them.
+
+    `graders` are file names (or patterns) under graders/, every test_*.py when left out; `notes`
+    are Markdown files (paths from course.yaml's folder) the handout shows, with the parts' options.
+    """
+
     title: str
     due: datetime | None = None
-    files: list[str] = ["neural_network.py"]
+    files: list[str] = Field(min_length=1)
     provided: list[str] = []
     parts: dict[str, Part]
+    graders: list[str] = []
+    notes: list[str] = []
+    options: Options = {}
     limits: Limits | None = None
     late_policy: LatePolicy | None = None
-    conv2d_convention: Convention | None = None
 
     @field_validator("parts")
     @classmethod
@@ -74,14 +92,29 @@ class Assignment(Strict):
 
     @property
     def modules(self) -> list[str]:
-        return sorted({p.module for p in self.parts.values()})
+        """The modules the assignment's files define, as the worker imports them."""
+        return sorted({Path(name).stem for name in self.files if name.endswith(".py")}
+                      | {p.module for p in self.parts.values() if p.module})
+
+    def module_of(self, part: str) -> str:
+        """The module (file stem) in which the function of `part` is written."""
+        module = self.parts[part].module
+        if module is None:
+            raise KitError(f"no module known for part '{part}'", path="course.yaml",
+                           fix=f"add `module: <file without .py>` to the part '{part}'")
+        return module
+
+    def public_only(self) -> "Assignment":
+        """The assignment reduced to its public parts (what `check` runs)."""
+        return self.model_copy(update={"parts": {k: v for k, v in self.parts.items() if v.public}})
 
 
 class Course(Strict):
     course: str
     version: str
     default_assignment: str
-    conv2d_convention: Convention = "convolution"
+    options: Options = {}
+    environment: dict[str, str] = {}
     limits: Limits = Limits()
     late_policy: LatePolicy = LatePolicy()
     assignments: dict[str, Assignment]
@@ -111,12 +144,19 @@ class Course(Strict):
     def late_policy_for(self, assignment: Assignment) -> LatePolicy:
         return assignment.late_policy or self.late_policy
 
-    def convention_for(self, assignment: Assignment) -> Convention:
-        return assignment.conv2d_convention or self.conv2d_convention
+    def options_for(self, assignment: Assignment, part: str) -> Options:
+        """The settings a part's graders read: the part's own over its assignment's over the course's."""
+        own = assignment.parts[part].options if part in assignment.parts else {}
+        return {**self.options, **assignment.options, **own}
 
-    def part_owner(self, part: str) -> str | None:
-        """The assignment that grades `part`, or None."""
-        return next((k for k, a in self.assignments.items() if part in a.parts), None)
+    def owners(self, part: str) -> list[str]:
+        """The assignments that grade a part of this name (part names are scoped per assignment)."""
+        return [key for key, a in self.assignments.items() if part in a.parts]
+
+    @property
+    def submitted_files(self) -> set[str]:
+        """Every file some assignment asks students to hand in."""
+        return {name for a in self.assignments.values() for name in a.files}
 
 
 def load_course(path: Path) -> Course:
@@ -140,9 +180,39 @@ def load_course(path: Path) -> Course:
         raise KitError("the course must be a mapping of keys (course, version, assignments, ...)", path=path,
                        fix="start from the course.yaml shipped with the kit")
     try:
-        return Course.model_validate(data)
+        course = Course.model_validate(data)
     except ValidationError as exc:
         raise _explain(exc, node, path) from None
+    return with_modules(course, path.parent / "reference")
+
+
+def with_modules(course: Course, reference: Path) -> Course:
+    """The course with every part's module filled in: its assignment's only file, else the reference
+    file that defines the function (left out where neither tells, e.g. without a reference/ folder)."""
+    assignments = {}
+    for key, assignment in course.assignments.items():
+        parts = {name: part if part.module else part.model_copy(update={"module": _module_of(name, assignment,
+                                                                                                reference)})
+                 for name, part in assignment.parts.items()}
+        assignments[key] = assignment.model_copy(update={"parts": parts})
+    return course.model_copy(update={"assignments": assignments})
+
+
+def _module_of(function: str, assignment: Assignment, reference: Path) -> str | None:
+    modules = [Path(name).stem for name in assignment.files if name.endswith(".py")]
+    if len(modules) == 1:
+        return modules[0]
+    defining = [m for m in modules if function in defined_functions(reference / f"{m}.py")]
+    return defining[0] if len(defining) == 1 else None
+
+
+def defined_functions(path: Path) -> set[str]:
+    """The top-level functions a Python file defines (none when it is missing or not valid Python)."""
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return set()
+    return {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
 
 
 def _explain(exc: ValidationError, root: yaml.Node | None, path: Path) -> KitError:

@@ -193,7 +193,6 @@ def worker_env(tmp: str) -> dict[str, str]:
         "MKL_NUM_THREADS": "1",
         "MPLBACKEND": "Agg",
         "MPLCONFIGDIR": f"{tmp}/matplotlib",
-        "MNIST_OFFLINE": "1",
     }
 
 

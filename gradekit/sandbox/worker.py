@@ -101,8 +101,10 @@ class Worker:
     """One contained process running a submission's modules."""
 
     def __init__(self, submission: Path, modules: list[str], limits: Limits, *, force_layer: str | None = None,
-                 zygote: Zygote | None = None):
+                 zygote: Zygote | None = None, helpers: str = "", environment: dict[str, str] | None = None):
         self.submission = Path(submission)
+        self.helpers = helpers  # the source of the course's named helper functions
+        self.environment = dict(environment or {})  # the course's settings for student code
         self.zygote = zygote  # forks the worker warm (class grading); else a sandbox of its own
         self.modules = modules
         self.limits = limits
@@ -140,7 +142,7 @@ class Worker:
             self.proc, self.layer, self.notes, root = SandboxProcess(plan), plan.layer, plan.notes, plan.root
         self._oom_kills = self.proc.plan.oom_kills()
         init = {"root": root, "modules": self.modules, "output_cap": self.limits.output_kb * 1024,
-                "reply_cap": MAX_REPLY}
+                "reply_cap": MAX_REPLY, "helpers": self.helpers, "environment": self.environment}
         try:
             self._send(init)
         except WorkerDied:

@@ -206,3 +206,13 @@ def _finite(text: str) -> float:
     if not math.isfinite(value):  # 1e999 parses as inf: non-finite numbers travel as {"__float__": ...}
         raise WireError(f"a number out of range ({text[:20]})")
     return value
+
+
+HELPERS_MODULE = "helpers"  # the name the course's helper functions are defined under
+
+
+def named_functions(namespace: Mapping[str, Any]) -> dict[str, Callable]:
+    """The public functions a helpers module defines itself (not those it imports), by name."""
+    module = namespace.get("__name__")
+    return {name: value for name, value in namespace.items() if not name.startswith("_") and callable(value)
+            and getattr(value, "__module__", None) == module}

@@ -23,7 +23,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import numpy as np  # noqa: E402
 
 import wire  # noqa: E402
-from kitfns import FUNCTIONS  # noqa: E402
 
 CAPTURE = os.path.join(os.environ.get("TMPDIR", "/tmp"), ".captured-output")
 TOP_LEVEL = re.compile(r"^(?:@|def |class |async def |[A-Za-z_])")
@@ -201,13 +200,23 @@ def figure_summary(fig: Any, render: bool) -> wire.FigureSummary:
     return wire.FigureSummary(axes, buffer.getvalue())
 
 
-class Worker:
+def load_helpers(source: str) -> dict[str, Any]:
+    """The course's named helper functions, from their source (sent by the grader, run before any student code)."""
+    namespace: dict[str, Any] = {"__name__": wire.HELPERS_MODULE}
+    if source:
+        exec(compile(source, f"{wire.HELPERS_MODULE}.py", "exec"), namespace)  # noqa: S102 - the course's code
+    return wire.named_functions(namespace)
+
+
+class Runner:
     """Holds the imported submission and answers requests."""
 
     def __init__(self, init: dict, output: Output) -> None:
         self.root = init["root"]
         self.output = output
         output.cap = int(init.get("output_cap", output.cap))
+        os.environ.update({str(k): str(v) for k, v in (init.get("environment") or {}).items()})
+        self.functions = load_helpers(init.get("helpers") or "")
         sys.path[:0] = [self.root, *init.get("extra_paths", [])]
         self.modules: dict[str, types.ModuleType | None] = {}
         self.errors: dict[str, dict | None] = {}
@@ -227,8 +236,8 @@ class Worker:
         if not callable(fn):
             return {"ok": False, "error": {"type": "MissingFunction", "message": f"{request['module']}.py has no "
                                            f"function {request['func']}()", "file": None, "line": None}}
-        args = wire.decode(request.get("args", []), functions=FUNCTIONS)
-        kwargs = wire.decode(request.get("kwargs", {"__dict__": {}}), functions=FUNCTIONS)
+        args = wire.decode(request.get("args", []), functions=self.functions)
+        kwargs = wire.decode(request.get("kwargs", {"__dict__": {}}), functions=self.functions)
         if request.get("seed") is not None:
             np.random.seed(request["seed"])
         start = time.perf_counter()
@@ -264,7 +273,7 @@ def main() -> None:
     if init is None:
         return
     channel.reply_cap = init.get("reply_cap")
-    worker = Worker(init, output)
+    worker = Runner(init, output)
     channel.send(worker.hello())
     while (request := channel.read()) is not None:
         try:

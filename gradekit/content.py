@@ -1,0 +1,60 @@
+"""The course's own code that the engine runs: its named helper functions and its notes.
+
+Both are content (graders/helpers.py, the Markdown files an assignment's `notes` lists); the
+engine only loads them, the same way for the grading process, the worker and the handouts.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+import jinja2
+
+from gradekit.course import Course
+from gradekit.errors import KitError, not_utf8
+from gradekit.layout import KitPaths
+from gradekit.sandbox.runner.wire import HELPERS_MODULE, named_functions
+
+
+def helpers_source(paths: KitPaths) -> str:
+    """The source of the course's helper functions ("" when the course has none)."""
+    try:
+        return paths.helpers.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return ""
+    except UnicodeDecodeError as exc:
+        raise not_utf8(paths.helpers, exc) from None
+
+
+def helper_functions(source: str) -> dict[str, Callable]:
+    """The helper functions `source` defines, by name, as the worker sees them too."""
+    namespace: dict[str, Any] = {"__name__": HELPERS_MODULE}
+    try:
+        exec(compile(source, f"{HELPERS_MODULE}.py", "exec"), namespace)  # noqa: S102 - the course's own code
+    except SyntaxError as exc:
+        raise KitError(f"line {exc.lineno}: {exc.msg}", path="graders/helpers.py", fix="make it valid Python") from None
+    return named_functions(namespace)
+
+
+def assignment_notes(paths: KitPaths, course: Course, key: str) -> list[str]:
+    """The assignment's notes as Markdown, each rendered with its options (`{{ options.NAME }}`, `{{ assignment.title }}`)."""
+    assignment = course.assignment(key)
+    options = {**course.options, **assignment.options}
+    environment = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
+    notes = []
+    for name in assignment.notes:
+        path = paths.root / name
+        try:
+            template = environment.from_string(path.read_text(encoding="utf-8"))
+            notes.append(template.render(options=options, assignment=assignment, key=key).strip())
+        except FileNotFoundError:
+            raise KitError(f"assignment '{key}' lists the notes '{name}', which do not exist", path=paths.course_file,
+                           fix=f"add {name} or remove it from the assignment's notes") from None
+        except UnicodeDecodeError as exc:
+            raise not_utf8(path, exc) from None
+        except jinja2.TemplateError as exc:
+            line = f"line {exc.lineno}: " if getattr(exc, "lineno", None) else ""
+            raise KitError(f"{line}{exc.message}", path=path,
+                           fix="use {{ options.NAME }} with an option the assignment sets, and close every {% if %}") from None
+    return notes

@@ -1,0 +1,118 @@
+"""Every file and folder name of the kit, of a grading run, a class run, a release and a handout.
+
+One owner: other modules ask here for a path or a name, and `ignored` is the one filter of what
+no part of the kit reads (hidden files, caches, bytecode, the debris of archivers and editors).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path, PurePath
+
+from gradekit.errors import KitError
+
+# What one grading writes in its --out folder.
+RESULTS = "results.json"
+FEEDBACK = "feedback.md"
+FIGURES = "figures"
+
+# What the kit writes into a class's --out folder, beside one folder per student.
+GRADEBOOK = "gradebook.csv"
+REPORT = "report.html"
+REPORT_FIGURES = "report"  # the report's PNG files
+SIMILARITY = ("similarity.html", "similarity.csv")
+CLASS_OUTPUTS = frozenset({GRADEBOOK, REPORT, REPORT_FIGURES, *SIMILARITY})
+
+# A packaged submission, and what a release leaves in its folder.
+MANIFEST = "MANIFEST.json"
+SUBMISSION_ZIP = "submission.zip"
+RELEASE_MARKER = ".gradekit-release.json"
+ANSWERS = "answers.json"  # the reference's recorded answers, in a handout's reference/
+HANDOUT_FOLDERS = ("exercises", "graders", "reference")
+
+JUNK = frozenset({"__pycache__", "__MACOSX", ".ipynb_checkpoints", ".pytest_cache", ".git", ".DS_Store"})
+BYTECODE = (".pyc", ".pyo")
+
+
+def ignored(relative: PurePath | str) -> bool:
+    """True for what the kit never reads: a hidden file or folder, a cache, bytecode, an archiver's debris."""
+    parts = PurePath(relative).parts
+    return any(part in JUNK or part.startswith(".") for part in parts) or PurePath(relative).suffix in BYTECODE
+
+
+def files_under(folder: Path) -> list[Path]:
+    """Every file under `folder` that is not `ignored`, in path order."""
+    return sorted(p for p in folder.rglob("*") if p.is_file() and not ignored(p.relative_to(folder)))
+
+
+@dataclass(frozen=True)
+class KitPaths:
+    """Where the course's content lives, from the folder holding course.yaml."""
+
+    root: Path
+
+    @classmethod
+    def find(cls, course_file: Path | str = "course.yaml") -> "KitPaths":
+        return cls(Path(course_file).resolve().parent)
+
+    def require_content(self) -> None:
+        """Raise unless the course's reference/ and graders/ are beside course.yaml, where the kit looks."""
+        missing = [p.name + "/" for p in (self.reference, self.graders) if not p.is_dir()]
+        if missing:
+            raise KitError(f"no {' or '.join(missing)} beside the course file: the kit looks for the course's "
+                           f"content in {self.reference} and {self.graders}", path=self.course_file,
+                           fix="pass --course the course.yaml of a kit checkout or of a released handout")
+
+    @property
+    def course_file(self) -> Path:
+        return self.root / "course.yaml"
+
+    @property
+    def reference(self) -> Path:
+        return self.root / "reference"
+
+    @property
+    def exercises(self) -> Path:
+        return self.root / "exercises"
+
+    @property
+    def graders(self) -> Path:
+        return self.root / "graders"
+
+    @property
+    def helpers(self) -> Path:
+        """The course's named helper functions (graders pass them by name to students' functions)."""
+        return self.graders / "helpers.py"
+
+    @property
+    def mutants(self) -> Path:
+        return self.graders / "mutants"
+
+    @property
+    def release_marker(self) -> Path:
+        """Present when this folder is a released handout, not the instructor's course."""
+        return self.root / RELEASE_MARKER
+
+    def support_files(self, submitted: set[str]) -> list[Path]:
+        """Handout files a student need not hand in (data and loaders, not the `submitted` stubs)."""
+        return sorted(p for p in self.exercises.glob("*") if p.is_file() and p.suffix in (".py", ".npz")
+                      and p.name not in submitted and not ignored(p.name))
+
+
+@dataclass(frozen=True)
+class RunPaths:
+    """The files a grading run writes for one submission."""
+
+    out: Path
+
+    @property
+    def results(self) -> Path:
+        return self.out / RESULTS
+
+    @property
+    def feedback(self) -> Path:
+        return self.out / FEEDBACK
+
+    @property
+    def figures(self) -> Path:
+        return self.out / FIGURES
