@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 import jinja2
 
-from gradekit.course import Course
+from gradekit.course import Assignment, Course, load_course
 from gradekit.errors import KitError, not_utf8
 from gradekit.layout import KitPaths
 from gradekit.sandbox.runner.wire import HELPERS_MODULE, named_functions
@@ -58,3 +58,25 @@ def assignment_notes(paths: KitPaths, course: Course, key: str) -> list[str]:
             raise KitError(f"{line}{exc.message}", path=path,
                            fix="use {{ options.NAME }} with an option the assignment sets, and close every {% if %}") from None
     return notes
+
+
+def grader_files(paths: KitPaths, key: str, assignment: Assignment) -> list[Path]:
+    """The grader files of an assignment: those its `graders` name (patterns allowed), else every test_*.py."""
+    patterns = assignment.graders or ["test_*.py"]
+    found: list[Path] = []
+    for pattern in patterns:
+        matches = sorted(p for p in paths.graders.glob(pattern) if p.is_file())
+        if not matches and assignment.graders:
+            raise KitError(f"assignment '{key}' lists the grader '{pattern}', which is not in {paths.graders}",
+                           path=paths.course_file, fix=f"add graders/{pattern} or remove it from the assignment's graders")
+        found += [p for p in matches if p not in found]
+    return found
+
+
+def open_course(course_file: Path, *, content: bool = True) -> tuple[KitPaths, Course]:
+    """The kit's paths and course; with `content`, reference/ and graders/ must be beside course.yaml."""
+    paths = KitPaths.find(course_file)
+    course = load_course(course_file)
+    if content:
+        paths.require_content()
+    return paths, course

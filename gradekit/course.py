@@ -88,7 +88,7 @@ class Assignment(Strict):
 
     @property
     def max_score(self) -> float:
-        return sum(p.points for p in self.parts.values())
+        return round(sum(p.points for p in self.parts.values()), 2)
 
     @property
     def modules(self) -> list[str]:
@@ -263,6 +263,14 @@ def _model_in(annotation: object) -> type[BaseModel] | None:
         if found:
             return found
     return None
+
+
+def line_of(path: Path, loc: list[str]) -> int | None:
+    """1-based line of the key at `loc` (e.g. ["assignments", "part-4.2", "options"]) in a YAML file."""
+    try:
+        return _line_of(yaml.compose(path.read_text(encoding="utf-8-sig"), Loader=yaml.SafeLoader), loc)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
 
 
 def _line_of(node: yaml.Node | None, loc: list[str]) -> int | None:

@@ -11,12 +11,15 @@ import zipfile
 from pathlib import Path
 
 import gradekit
+from gradekit.console import echo
+from gradekit.content import open_course
 from gradekit.course import Course
 from gradekit.csvfile import read_csv
 from gradekit.errors import KitError
 from gradekit.inert import for_csv_cell
-from gradekit.paths import KitPaths
-from gradekit.results import KIT_ERROR, write_atomic
+from gradekit.layout import KitPaths
+from gradekit.results import KIT_ERROR
+from gradekit.fsio import write_atomic
 
 try:
     import tomllib
@@ -170,3 +173,23 @@ def _match(scores: dict[str, str], roster: list[dict[str, str]], path: Path) -> 
 
 def _key(name: str) -> str:
     return " ".join(name.split()).casefold()
+
+
+def gradescope_main(assignment: str | None = None, *, output: Path = Path("autograder.zip"),
+                    course_file: Path = Path("course.yaml")) -> int:
+    """Gradescope autograder zip for ASSIGNMENT (setup.sh, run_autograder, this kit's graders)."""
+    paths, course = open_course(course_file)
+    written = export_gradescope(paths, course, assignment, output)
+    echo(f"Wrote {written}: upload it as the assignment's autograder (Configure Autograder > Zip file)")
+    return 0
+
+
+def canvas_main(gradebook_csv: Path, *, output: Path = Path("canvas.csv"), assignment: str | None = None,
+                title: str | None = None, roster: Path | None = None, course_file: Path = Path("course.yaml")) -> int:
+    """Canvas-importable CSV from GRADEBOOK (the gradebook.csv of a class `grade`)."""
+    _, course = open_course(course_file, content=False)
+    chosen = course.assignment(assignment)
+    written = export_canvas(gradebook_csv, output, assignment_title=title or chosen.title,
+                            points=chosen.max_score, roster=roster)
+    echo(f"Wrote {written}: import it in Canvas (Grades > Import)")
+    return 0

@@ -8,14 +8,15 @@ import csv
 import io
 from pathlib import Path
 
+from gradekit.console import echo
 from gradekit.course import Assignment
 from gradekit.csvfile import read_csv
 from gradekit.errors import KitError
 from gradekit.inert import for_csv_cell
-from gradekit.paths import GRADEBOOK
-from gradekit.results import KIT_ERROR, Results, load_results, write_atomic
+from gradekit.layout import GRADEBOOK, RESULTS
+from gradekit.results import KIT_ERROR, Results, load_results
+from gradekit.fsio import write_atomic
 
-RESULTS = "results.json"
 
 
 def student_results(folder: Path) -> dict[str, Results]:
@@ -100,3 +101,10 @@ def merge_gradebooks(shards: list[Path], out: Path) -> int:
     writer.writerows(merged[s] for s in sorted(merged))
     write_atomic(out, buffer.getvalue())
     return len(merged)
+
+
+def merge_main(shards: tuple[Path, ...], *, output: Path = Path(GRADEBOOK)) -> int:
+    """Merge SHARDS (gradebook.csv files of the same assignment) into one."""
+    count = merge_gradebooks(list(shards), output)
+    echo(f"Wrote {output}: {count} students from {len(shards)} shard(s)")
+    return 0

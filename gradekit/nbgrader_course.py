@@ -32,7 +32,7 @@ from gradekit.course import Assignment, Course
 from gradekit.errors import KitError
 from gradekit.grading.plugin import ReferenceProxy
 from gradekit.notebooks import Piece, assignment_pieces, new_notebook, notebook_bytes
-from gradekit.paths import KitPaths
+from gradekit.layout import KitPaths
 from gradekit.release import (CHECK_SEED, Call, Recorder, Released, claim_folder, plain, record_reference,
                               support_from_reference, write_release)
 from gradekit.sandbox.runner import kitfns, wire

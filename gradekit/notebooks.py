@@ -22,7 +22,7 @@ import nbformat
 
 from gradekit.course import Assignment, Course
 from gradekit.errors import KitError
-from gradekit.paths import KitPaths
+from gradekit.layout import KitPaths
 from gradekit.release import BEGIN, EVERYTHING, block_end, convention_markdown, stub_source
 
 KEY = "gradekit"  # the notebook's and each cell's metadata entry

@@ -32,8 +32,8 @@ import gradekit
 from gradekit.course import Assignment, Course
 from gradekit.errors import KitError
 from gradekit.grading.plugin import GradingPlugin, ReferenceProxy, load_reference, run_graders, test_name
-from gradekit.paths import KitPaths
-from gradekit.results import write_atomic
+from gradekit.layout import KitPaths
+from gradekit.fsio import write_atomic
 from gradekit.sandbox.runner import wire
 from gradekit.sandbox.runner.kitfns import FUNCTIONS
 from gradekit.sandbox.worker import CallResult, Worker

@@ -19,11 +19,14 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from gradekit.console import echo
+from gradekit.content import open_course
 from gradekit.course import Assignment, Course
 from gradekit.errors import KitError
 from gradekit.gradebook import student_results
-from gradekit.paths import REPORT, REPORT_FIGURES
-from gradekit.results import Results, write_atomic
+from gradekit.layout import REPORT, REPORT_FIGURES
+from gradekit.results import Results
+from gradekit.fsio import write_atomic
 
 PASS_MARK = 0.5  # a student passes with at least this fraction of the points
 ALT = {"score_distribution": "Histogram of the students' scores",
@@ -99,7 +102,7 @@ def recognised_mistakes(results: dict[str, Results]) -> list[Mistake]:
     """Each hint of a failed test, with the students it was given to, the most frequent first."""
     seen: dict[tuple[str, str], list[str]] = {}
     for student, res in sorted(results.items()):
-        found = {(t.part, t.extra_data["hint"]) for t in res.tests if t.status == "failed" and t.extra_data.get("hint")}
+        found = {(t.part, t.hint) for t in res.tests if t.status == "failed" and t.hint}
         for key in sorted(found):
             seen.setdefault(key, []).append(student)
     mistakes = [Mistake(part, hint, tuple(who)) for (part, hint), who in seen.items()]
@@ -310,3 +313,12 @@ $table
 </body>
 </html>
 """)
+
+
+def main(graded: Path = Path("graded"), *, assignment: str | None = None,
+         course_file: Path = Path("course.yaml")) -> int:
+    """Class report of GRADED (the --out folder of a class `grade`): GRADED/report.html and PNGs."""
+    _, course = open_course(course_file, content=False)
+    page = write_report(graded, course, assignment)
+    echo(f"Wrote {page} (self-contained; figures also as PNG in {page.parent / REPORT_FIGURES})")
+    return 0

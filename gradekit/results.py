@@ -1,38 +1,75 @@
-"""The results of grading one submission: one model, serialised as Gradescope's results.json."""
+"""The results of grading one submission: typed models, serialised in Gradescope's results.json shape.
+
+A test's part, message, hint, notes, not-started flag and instructor detail are fields. In the
+file they sit in the test's `extra_data` (Gradescope's place for what it does not know), with the
+part also as its first tag; `output` is the student's text, rendered once, here, from the fields.
+"""
 
 from __future__ import annotations
 
-import errno
 import json
-import os
-import tempfile
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_serializer, model_validator
 
-from gradekit import stopping
-from gradekit.errors import os_error
+from gradekit.fsio import write_atomic
 
 Status = Literal["passed", "failed"]
 GRADED, NO_SUBMISSION, KIT_ERROR = "graded", "no-submission", "kit-error"  # a submission's extra_data.status
+FIELDS_IN_EXTRA = ("part", "message", "hint", "notes", "not_started", "instructor", "seconds")
+
+
+def render_output(message: str, hint: str | None, notes: list[str]) -> str:
+    """What a student reads of one test: what failed, the hint that names the mistake, and the notes."""
+    text = message + (f"\nHint: {hint}" if hint else "")
+    if notes:
+        text += ("\n" if text else "") + "\n".join(notes)
+    return text.strip()
 
 
 class TestResult(BaseModel):
-    """One grader test, as Gradescope shows it; `extra_data` is for the instructor only."""
+    """One grader test, as Gradescope shows it; `instructor` is for the instructor only."""
 
     name: str
     score: float
     max_score: float
     status: Status
+    part: str
+    message: str = ""
+    hint: str | None = None
+    notes: list[str] = Field(default_factory=list)
+    not_started: bool = False
+    instructor: str = ""
+    seconds: float = 0.0
     output: str = ""
     visibility: str = "visible"
-    tags: list[str] = Field(default_factory=list)
-    extra_data: dict = Field(default_factory=dict)
 
-    @property
-    def part(self) -> str:
-        return self.tags[0] if self.tags else self.name.split(":")[0]
+    @model_validator(mode="before")
+    @classmethod
+    def _from_gradescope(cls, data: Any) -> Any:
+        """Read the file's shape: the fields kept in `extra_data`, the part from the first tag."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        extra, tags = data.pop("extra_data", None) or {}, data.pop("tags", None) or []
+        for key in FIELDS_IN_EXTRA:
+            if key in extra and key not in data:
+                data[key] = extra[key]
+        if "part" not in data:
+            data["part"] = tags[0] if tags else str(data.get("name", "")).split(":")[0]
+        if "output" not in data:
+            data["output"] = render_output(data.get("message", ""), data.get("hint"), data.get("notes") or [])
+        return data
+
+    @model_serializer(mode="wrap")
+    def _to_gradescope(self, handler) -> dict:
+        data = handler(self)
+        extra = {key: data.pop(key) for key in FIELDS_IN_EXTRA}
+        return {**data, "tags": [self.part], "extra_data": extra}
+
+    def for_student(self) -> "TestResult":
+        return self.model_copy(update={"instructor": ""})
 
 
 class Results(BaseModel):
@@ -58,47 +95,20 @@ class Results(BaseModel):
         return self.status != KIT_ERROR
 
     def part_scores(self) -> dict[str, tuple[float, float]]:
-        """Score and maximum per graded part, in test order."""
+        """Score and maximum per graded part, in test order (to the hundredth, as points are given)."""
         parts: dict[str, tuple[float, float]] = {}
         for test in self.tests:
             got, most = parts.get(test.part, (0.0, 0.0))
-            parts[test.part] = (got + test.score, most + test.max_score)
+            parts[test.part] = (round(got + test.score, 2), round(most + test.max_score, 2))
         return parts
+
+    def part_tests(self, part: str) -> list[TestResult]:
+        return [t for t in self.tests if t.part == part]
 
     def for_student(self) -> "Results":
         """The same results without the instructor-only fields."""
-        tests = [t.model_copy(update={"extra_data": {}}) for t in self.tests]
         keep = {k: v for k, v in self.extra_data.items() if k != "instructor"}
-        return self.model_copy(update={"tests": tests, "extra_data": keep})
-
-
-def write_atomic(path: Path, data: bytes | str) -> None:
-    """Write a file so that readers see the old or the new content, never a part of it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.fchmod(fd, 0o644)  # mkstemp's 0600 would hide results and handouts from their readers
-    try:
-        with stopping.cleanup_on_stop(Path(tmp).unlink):
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(raw)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def ensure_writable(folder: Path) -> None:
-    """Check that `folder` can be made and written, leaving nothing behind: before any work, not after it."""
-    existing = next(p for p in (folder, *folder.parents) if p.exists())
-    try:
-        if not existing.is_dir():
-            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR))
-        os.rmdir(tempfile.mkdtemp(dir=existing, prefix=".gradekit-probe-"))
-    except OSError as exc:
-        raise os_error(exc, folder) from None
+        return self.model_copy(update={"tests": [t.for_student() for t in self.tests], "extra_data": keep})
 
 
 def save_results(results: Results, path: Path) -> None:

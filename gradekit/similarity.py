@@ -21,11 +21,13 @@ from itertools import combinations
 from pathlib import Path
 from string import Template
 
-from gradekit.batch import Entry, class_entries
+from gradekit.grade.batch import Entry, class_entries
+from gradekit.console import echo
+from gradekit.content import open_course
 from gradekit.errors import KitError
 from gradekit.inert import for_csv_cell
-from gradekit.paths import SIMILARITY
-from gradekit.results import write_atomic
+from gradekit.layout import SIMILARITY
+from gradekit.fsio import ensure_writable, write_atomic
 from gradekit.submission import prepare
 
 K = 12  # the shortest run of tokens that counts as shared
@@ -352,3 +354,20 @@ $notes
 </body>
 </html>
 """)
+
+
+def main(submissions: Path, *, out: Path = Path("graded"), threshold: float = 0.8, given: tuple[Path, ...] = (),
+         course_file: Path = Path("course.yaml")) -> int:
+    """Pairs of students in SUBMISSIONS whose own code is unusually alike, side by side (offline).
+
+    A high score is a reason to look, not a verdict.
+    """
+    paths, _ = open_course(course_file, content=False)
+    ensure_writable(out)
+    handout = sorted(paths.exercises.glob("*.py")) + list(given)
+    pairs = similarity_report(submissions, out, handout=handout, threshold=threshold)
+    for pair in pairs[:10]:
+        echo(f"{pair.score:6.0%}  {pair.student_a}  {pair.student_b}")
+    more = " (first 10 shown)" if len(pairs) > 10 else ""
+    echo(f"{len(pairs)} pair(s) at or above {threshold:.0%}{more}. Details: {out / SIMILARITY[0]}")
+    return 0

@@ -7,7 +7,6 @@ too. Notebooks become .py files (code cells only).
 
 from __future__ import annotations
 
-import hashlib
 import re
 import shutil
 import stat
@@ -19,12 +18,13 @@ from pathlib import Path, PurePosixPath
 from typing import Iterable
 
 from gradekit.errors import KitError
+from gradekit.fsio import tree_digest
+from gradekit.layout import ignored
 
 MAX_FILES = 200
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_TOTAL_BYTES = 60 * 1024 * 1024
 MAX_RATIO = 200  # uncompressed / compressed size of one zip member
-IGNORED = {"__pycache__", ".git", ".ipynb_checkpoints", "__MACOSX", ".DS_Store"}
 
 
 @dataclass(frozen=True)
@@ -57,14 +57,14 @@ def prepare(source: Path, dest: Path, support: list[Path] = (), modules: Iterabl
                        fix="hand in the folder of your .py files, or a zip made by `python cli.py package`")
     _lift_single_folder(dest)
     _notebooks_to_modules(dest, modules)
-    digest = _digest(dest)
+    digest = tree_digest(dest)
     _add_support(support, dest)
     return Submission(dest, source, digest)
 
 
 def _copy_folder(source: Path, dest: Path) -> None:
     root = source.resolve()
-    files = [p for p in sorted(source.rglob("*")) if not IGNORED & set(p.relative_to(source).parts)]
+    files = [p for p in sorted(source.rglob("*")) if not ignored(p.relative_to(source))]
     if len(files) > MAX_FILES:
         raise KitError(f"{len(files)} files is too many", path=source, fix=f"hand in at most {MAX_FILES} files")
     total = 0
@@ -145,7 +145,7 @@ def _safe_name(member: zipfile.ZipInfo, source: Path) -> PurePosixPath | None:
     if member.flag_bits & 0x1:
         raise KitError(f"the zip member '{member.filename}' is encrypted", path=source,
                        fix="zip your files without a password")
-    return None if IGNORED & set(name.parts) else name
+    return None if ignored(name) else name
 
 
 def _extract_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, target: Path, source: Path) -> None:
@@ -285,14 +285,6 @@ def _python_line(line: str) -> str:
         return line
     indent = line[: len(line) - len(line.lstrip())]
     return f"{indent}pass  # {line.strip()}"
-
-
-def _digest(folder: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
 
 
 def _add_support(support: list[Path], dest: Path) -> None:

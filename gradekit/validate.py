@@ -1,8 +1,9 @@
 """Tests of the tests: the reference scores full marks, the stubs zero, and every mutant is caught.
 
 A mutant (graders/mutants/<name>.py) is a deliberately broken function or two. It declares
-`MODULE` (the file it replaces functions in), `BREAKS` (the part that must lose points) and
-`HINT` (text the feedback must contain). Its functions are appended to the reference module,
+`MODULE` (the file it replaces functions in), `BREAKS` (the part that must lose points, as
+`<assignment>/<part>` where several assignments have a part of that name) and `HINT` (text the
+feedback must contain). A mutant that is not caught shows the feedback it got. Its functions are appended to the reference module,
 so they override the correct ones and everything else stays right.
 """
 
@@ -15,12 +16,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from gradekit.course import Course, Limits
+from gradekit.authoring import course_problems
+from gradekit.console import echo
+from gradekit.content import open_course
+from gradekit.course import Course
 from gradekit.errors import KitError
-from gradekit.grading.run import grade
-from gradekit.paths import KitPaths
+from gradekit.grade.feedback import feedback_markdown
+from gradekit.grade.pipeline import grade
+from gradekit.layout import KitPaths
 from gradekit.results import Results
-from gradekit.sandbox.zygote import Zygote
+from gradekit.sandbox.pool import ZygotePool
 
 SEED = 20261125
 
@@ -48,7 +53,7 @@ def read_mutant(path: Path) -> MutantSpec:
     missing = [k for k in ("MODULE", "BREAKS", "HINT") if not isinstance(consts.get(k), str)]
     if missing:
         raise KitError(f"missing {', '.join(missing)}", path=path,
-                       fix='declare MODULE = "neural_network", BREAKS = "<part>", HINT = "<text of the hint>"')
+                       fix='declare MODULE = "<module>", BREAKS = "<part>", HINT = "<text of the hint>"')
     return MutantSpec(path, consts["MODULE"], consts["BREAKS"], consts["HINT"])
 
 
@@ -87,44 +92,61 @@ class Grader:
 
     def __init__(self, paths: KitPaths, course: Course):
         self.paths, self.course = paths, course
-        self.zygotes: dict[Limits, Zygote] = {}
+        self.pool = ZygotePool()
 
     def __call__(self, source: Path, out: Path, assignment: str) -> Results:
         limits = self.course.limits_for(self.course.assignment(assignment))
-        if limits not in self.zygotes and Zygote.available():
-            self.zygotes[limits] = Zygote(limits)
         return grade(source, out, paths=self.paths, course=self.course, assignment=assignment, seed=SEED,
-                     zygote=self.zygotes.get(limits))
+                     zygote=self.pool.get(limits))
 
     def __enter__(self) -> "Grader":
         return self
 
     def __exit__(self, *exc: object) -> None:
-        for zygote in self.zygotes.values():
-            zygote.close()
+        self.pool.close()
 
 
 def _check_mutant(spec: MutantSpec, paths: KitPaths, course: Course, work: Path, grade_as: Grader,
                   echo: Callable[[str], None]) -> list[str]:
-    owner = course.part_owner(spec.breaks)
+    owner, part = _target(spec, course)
     if owner is None:
-        return [f"{spec.name}: BREAKS '{spec.breaks}' is not a part of any assignment"]
+        return [f"{spec.name}: BREAKS '{spec.breaks}' {part}"]
     submission = build_mutant(paths, spec, work / f"mutant-{spec.name}")
     results = grade_as(submission, work / f"out-{spec.name}", owner)
-    broken = [t for t in results.tests if t.part == spec.breaks and t.status == "failed"]
-    collateral = sorted({t.part for t in results.tests if t.part != spec.breaks and t.status == "failed"})
+    broken = [t for t in results.tests if t.part == part and t.status == "failed"]
+    collateral = sorted({t.part for t in results.tests if t.part != part and t.status == "failed"})
     hinted = any(spec.hint.lower() in t.output.lower() for t in broken)
     problems = []
     if not broken:
-        problems.append(f"{spec.name}: no test of {spec.breaks} failed")
+        problems.append(f"{spec.name}: no test of {part} failed")
     elif not hinted:
-        problems.append(f"{spec.name}: no failed test of {spec.breaks} gave the hint '{spec.hint}'")
+        problems.append(f"{spec.name}: no failed test of {part} gave the hint '{spec.hint}'")
     if collateral:
         problems.append(f"{spec.name}: also lost points on {', '.join(collateral)}")
-    lost = sum(t.max_score for t in broken)
-    echo(f"{'ok  ' if not problems else 'FAIL'} mutant {spec.name}: {spec.breaks} loses {lost:g} points"
+    lost = round(sum(t.max_score for t in broken), 2)
+    echo(f"{'ok  ' if not problems else 'FAIL'} mutant {spec.name}: {part} loses {lost:g} points"
          + ("" if not problems else f" ({'; '.join(problems)})"))
+    if problems:
+        echo(_indented(feedback_markdown(results.for_student(), [])))
     return problems
+
+
+def _target(spec: MutantSpec, course: Course) -> tuple[str | None, str]:
+    """The assignment and part a mutant breaks, from `part` or `assignment/part`; else None and why not."""
+    key, _, part = spec.breaks.rpartition("/")
+    owners = course.owners(part)
+    if key:
+        owners = [key] if key in owners else []
+    if len(owners) == 1:
+        return owners[0], part
+    if not owners:
+        return None, "is not a part of any assignment"
+    return None, f"is a part of {', '.join(owners)}: write BREAKS = \"<assignment>/{part}\""
+
+
+def _indented(text: str) -> str:
+    """The feedback a mutant got, indented under its FAIL line."""
+    return "\n".join(f"     | {line}" if line else "     |" for line in text.strip().splitlines())
 
 
 def _expect(ok: bool, message: str, echo: Callable[[str], None]) -> list[str]:
@@ -135,3 +157,22 @@ def _expect(ok: bool, message: str, echo: Callable[[str], None]) -> list[str]:
 def _failed_names(results: Results) -> str:
     failed = [t.name for t in results.tests if t.status == "failed"]
     return f" (failed: {'; '.join(failed)})" if failed else ""
+
+
+def main(*, course_only: bool = False, course_file: Path = Path("course.yaml")) -> int:
+    """Check course.yaml and its content; then prove the graders: reference full marks, stubs zero, every mutant caught."""
+    paths, course = open_course(course_file, content=False)
+    if paths.reference.is_dir() and paths.graders.is_dir() and not paths.release_marker.exists():
+        problems = course_problems(paths, course)
+        if problems:
+            more = f" (and {len(problems) - 1} more: {'; '.join(str(p) for p in problems[1:4])})" if len(problems) > 1 else ""
+            raise KitError(f"{problems[0].message}{more}", path=problems[0].path, fix=problems[0].fix)
+    total = round(sum(a.max_score for a in course.assignments.values()), 2)
+    echo(f"{course_file}: OK ({len(course.assignments)} assignments, {total:g} points)")
+    if course_only:
+        return 0
+    paths.require_content()
+    failures = validate_graders(paths, course, echo=echo)
+    if failures:
+        raise KitError(f"{len(failures)} grader check(s) failed: " + "; ".join(failures))
+    return 0

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import signal
 
-from gradekit.grading.compare import Mistake, assert_matches
+from gradekit.checks import Mistake, assert_matches
 
 
 def conv2d_mistakes(image, kernel, stride, convention):

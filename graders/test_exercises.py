@@ -12,9 +12,8 @@ import numpy as np
 import pytest
 from scipy import signal
 
-from gradekit.grading.compare import (Mismatch, Mistake, assert_matches, assert_results_match, describe, difference,
-                                     note)
-from gradekit.sandbox.runner.wire import FigureSummary
+from gradekit.checks import (FigureSummary, Mismatch, Mistake, assert_matches, assert_results_match, describe,
+                             difference, note)
 
 # The blog's inputs (Part 4.2)
 IMAGE_4X4 = np.array([[1, 1, 1, 1], [1, 2, 2, 1], [1, 2, 2, 1], [1, 1, 1, 1]], dtype=float)

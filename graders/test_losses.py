@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from gradekit.grading.compare import Mismatch, Mistake, as_plain, assert_matches, note
+from gradekit.checks import Mismatch, Mistake, as_plain, assert_matches, note
 
 # The blog adds epsilon = 1e-15 inside the logs. Any epsilon from 1e-18 to 1e-7, added or used to clip,
 # keeps the loss finite and is accepted on exact 0 and 1 probabilities.

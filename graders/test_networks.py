@@ -8,7 +8,7 @@ checks grade: one mistake loses points once.
 
 import numpy as np
 
-from gradekit.grading.compare import Mistake, assert_matches, assert_results_match
+from gradekit.checks import Mistake, assert_matches, assert_results_match
 
 # -- the network, computed here (trusted) ----------------------------------------------------------
 

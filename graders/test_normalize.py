@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from gradekit.grading.compare import Mistake, assert_matches, assert_shape, assert_unchanged
+from gradekit.checks import Mistake, assert_matches, assert_shape, assert_unchanged
 
 
 def standardized(X, mean, std):

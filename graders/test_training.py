@@ -1,15 +1,13 @@
 """gradient_descent and numerical_gradient (Part 2): the checks and the mistakes they recognise.
 
-Loss, activation and forward functions are passed as the kit's named helpers (`Fn`), so these
+Loss, activation and forward functions are passed as the course's named helpers (`Fn`, graders/helpers.py), so these
 checks depend on the student's gradient_descent and numerical_gradient alone.
 """
 
 import numpy as np
 
-from gradekit.grading.compare import (Mismatch, Mistake, assert_matches, assert_results_match, assert_unchanged,
-                                     difference)
-from gradekit.sandbox.runner.kitfns import FUNCTIONS
-from gradekit.sandbox.runner.wire import Fn
+import helpers
+from gradekit.checks import Fn, Mismatch, Mistake, assert_matches, assert_results_match, assert_unchanged, difference
 
 # -- gradient_descent -------------------------------------------------------------------------------
 
@@ -25,7 +23,7 @@ OTHER_SHUFFLE = ("mini-batches differ from the blog's: shuffle with np.random.pe
 def descend(X, y, W, b, lr, epochs, batch, loss, activation, seed, *, divisor="actual", bias="mean",
             shuffle=True, drop_last=False):
     """The blog's mini-batch gradient descent, with switches for the known mistakes."""
-    loss_fn, act = FUNCTIONS[loss], FUNCTIONS[activation]
+    loss_fn, act = getattr(helpers, loss), getattr(helpers, activation)
     shuffler, n, history = np.random.RandomState(seed), X.shape[0], []
     for _ in range(epochs):
         order = shuffler.permutation(n) if shuffle else np.arange(n)
@@ -122,7 +120,7 @@ def test_descent_partial_batch(student, reference, rng):
 
 def finite_differences(X, y, params, loss, forward, h, scheme="central"):
     """Numerical gradients of loss(forward(X, params), y) by one of the difference schemes."""
-    loss_fn, forward_fn = FUNCTIONS[loss], FUNCTIONS[forward]
+    loss_fn, forward_fn = getattr(helpers, loss), getattr(helpers, forward)
     params = {k: np.array(v, dtype=float) for k, v in params.items()}
     grads = {}
     for name, value in params.items():
@@ -185,7 +183,7 @@ def test_numerical_perceptron_bce(student, reference, rng):
     """numerical_gradient: the binary cross-entropy of a sigmoid perceptron, against the analytic gradient"""
     X, y, params = perceptron_problem(rng)
     got = check_numerical(student, reference, X, y, params, "bce", "perceptron")
-    error = FUNCTIONS["perceptron"](X, params) - y
+    error = helpers.perceptron(X, params) - y
     analytic = {"W": X.T @ error / len(X), "b": error.mean(keepdims=True)}
     assert_matches(got, analytic, what="gradients", rtol=1e-4, atol=1e-6)
 

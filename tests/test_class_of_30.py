@@ -16,7 +16,7 @@ import nbformat
 import pytest
 
 from gradekit.course import load_course
-from gradekit.paths import KitPaths
+from gradekit.layout import KitPaths
 from gradekit.validate import build_mutant, read_mutant
 
 ROOT = Path(__file__).resolve().parents[1]

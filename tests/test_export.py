@@ -17,7 +17,7 @@ import pytest
 from gradekit.errors import KitError
 from gradekit.export import export_canvas, export_gradescope
 from gradekit.gradebook import columns
-from gradekit.paths import KitPaths
+from gradekit.layout import KitPaths
 
 ROOT = Path(__file__).resolve().parents[1]
 BLOG = ROOT / "samples" / "blog_solution"

@@ -21,7 +21,7 @@ import yaml
 
 from gradekit.course import Course, load_course
 from gradekit.grading.run import grade
-from gradekit.paths import KitPaths
+from gradekit.layout import KitPaths
 from gradekit.results import Results
 from gradekit.sandbox import isolation
 from gradekit.sandbox import worker as worker_module

@@ -19,7 +19,7 @@ from gradekit.errors import KitFault
 from gradekit.export import export_canvas
 from gradekit.gradebook import write_gradebook
 from gradekit.grading import run
-from gradekit.paths import KitPaths
+from gradekit.layout import KitPaths
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "samples" / "blog_solution"

@@ -15,7 +15,7 @@ import pytest
 
 from conftest import ROOT, load_module
 from gradekit.errors import KitError
-from gradekit.paths import KitPaths
+from gradekit.layout import KitPaths
 from gradekit.release import (BEGIN, CHECK_SEED, END, MARKER, public_tests_source, release, release_assignment,
                               release_handout, stub_source)
 

@@ -9,7 +9,6 @@ gradebook is rebuilt from the results files, so a killed run resumes without dup
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import multiprocessing
 import multiprocessing.connection
 import multiprocessing.util
@@ -24,15 +23,17 @@ from typing import Callable
 
 import gradekit
 from gradekit import stopping
+from gradekit.content import helper_functions, helpers_source
 from gradekit.course import Course, Limits
 from gradekit.errors import KitError
-from gradekit.gradebook import RESULTS, write_gradebook
-from gradekit.grading.plugin import load_reference
-from gradekit.grading.run import grade_or_kit_error
-from gradekit.paths import CLASS_OUTPUTS, KitPaths
+from gradekit.fsio import tree_digest
+from gradekit.gradebook import write_gradebook
+from gradekit.grade.pipeline import grade_or_kit_error
+from gradekit.grade.proxies import load_reference
+from gradekit.layout import CLASS_OUTPUTS, RESULTS, KitPaths, ignored
 from gradekit.results import GRADED, NO_SUBMISSION, Results, TestResult, load_results, save_results
+from gradekit.sandbox.pool import ZygotePool
 from gradekit.sandbox.zygote import Zygote, ZygoteDied
-from gradekit.submission import IGNORED
 
 SUBMISSION_SUFFIXES = (".zip", ".ipynb")
 KIT_OUTPUT_NAMES = {name.casefold() for name in CLASS_OUTPUTS}  # casefolded: some disks ignore case
@@ -75,9 +76,8 @@ def is_class_folder(path: Path, course: Course, assignment: str | None) -> bool:
         return False
     if any(path.glob("*.py")):
         return False
-    notebooks = [p for p in path.glob("*.ipynb") if not p.name.startswith(".")]
-    others = [p for p in path.iterdir() if p.suffix == ".zip" or p.is_dir() and p.name not in IGNORED
-              and not p.name.startswith(".")]
+    notebooks = [p for p in path.glob("*.ipynb") if not ignored(p.name)]
+    others = [p for p in path.iterdir() if not ignored(p.name) and (p.suffix == ".zip" or p.is_dir())]
     return bool(others) or len(notebooks) > 1
 
 
@@ -85,7 +85,7 @@ def class_entries(folder: Path) -> list[Entry]:
     """One entry per student: each subfolder, .zip or .ipynb, named by the entry."""
     entries = []
     for path in sorted(folder.iterdir()):
-        if path.name.startswith(".") or path.name in IGNORED:
+        if ignored(path.name):
             continue
         if path.is_dir() or path.suffix in SUBMISSION_SUFFIXES:
             entries.append(Entry(path.stem if path.is_file() else path.name, path))
@@ -105,12 +105,7 @@ def class_entries(folder: Path) -> list[Entry]:
 
 def entry_digest(path: Path) -> str:
     """A hash of what the student handed in (file bytes, or a folder's names and bytes)."""
-    digest = hashlib.sha256()
-    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file() and not p.is_symlink())
-    for file in files:
-        digest.update(file.relative_to(path.parent).as_posix().encode() + b"\0")
-        digest.update(hashlib.sha256(file.read_bytes()).digest())
-    return digest.hexdigest()
+    return tree_digest(path, base=path.parent)
 
 
 def is_current(entry: Entry, out: Path, course: Course, assignment: str) -> bool:
@@ -147,7 +142,8 @@ def grade_class(folder: Path, out: Path, *, paths: KitPaths, course: Course, ass
         guard = context.Process(target=_guard, args=(zygotes, os.getpid()), daemon=True)
         guard.start()
         try:
-            load_reference(paths.reference, chosen.modules)  # imported once here, inherited warm by the forks
+            # imported once here, inherited warm by the forks
+            load_reference(paths.reference, chosen.modules, helper_functions(helpers_source(paths)))
             if any(_has_notebooks(e.path) for e in todo):
                 import nbformat  # noqa: F401 - 1.5 s to import: once here rather than in every fork
             _grade_all(calls, jobs, zygotes, on_progress, context)
@@ -189,7 +185,12 @@ def _stop_grading_processes() -> None:
             os.kill(child.pid, signal.SIGKILL)
 
 
-_zygotes: dict[Limits, Zygote] = {}  # per grading process: its warm sandbox
+def _closed_at_exit(zygote: Zygote) -> None:
+    multiprocessing.util.Finalize(zygote, zygote.close, exitpriority=10)
+    stopping.at_stop(zygote.close)
+
+
+_pool = ZygotePool(on_start=_closed_at_exit)  # per grading process: its warm sandbox
 
 
 def _launch_zygotes(count: int, limits: Limits) -> list[Zygote]:
@@ -207,7 +208,7 @@ def _init_grading_process(zygotes: list[Zygote], taken, parent: int) -> None:
     with taken.get_lock():
         index, taken.value = taken.value, taken.value + 1
     if index < len(zygotes):
-        _zygotes[zygotes[index].limits] = zygotes[index]
+        _pool.adopt(zygotes[index])
         stopping.at_stop(zygotes[index].close)
     _follow(parent)
 
@@ -232,15 +233,6 @@ def _has_notebooks(path: Path) -> bool:
     return path.suffix == ".ipynb" or path.is_dir() and any(path.glob("*.ipynb"))
 
 
-def _zygote(limits: Limits) -> Zygote | None:
-    """This grading process's zygote (started on first use, killed when the process ends)."""
-    if limits not in _zygotes and Zygote.available():
-        _zygotes[limits] = zygote = Zygote(limits)
-        multiprocessing.util.Finalize(zygote, zygote.close, exitpriority=10)
-        stopping.at_stop(zygote.close)
-    return _zygotes.get(limits)
-
-
 def _grade_entry(entry: Entry, out: Path, paths: KitPaths, course: Course, assignment: str, seed: int | None,
                  submitted_at: datetime | None) -> Results:
     """Grade one entry: a kit fault is retried, then a kit error; a user error is a zero that says why."""
@@ -249,7 +241,7 @@ def _grade_entry(entry: Entry, out: Path, paths: KitPaths, course: Course, assig
     try:
         return grade_or_kit_error(entry.path, target, paths=paths, course=course, assignment=assignment, seed=seed,
                                   submitted_at=submitted_at, extra={"entry_sha256": digest, "student": entry.student},
-                                  zygote=_zygote(course.limits_for(course.assignment(assignment))))
+                                  zygote=_pool.get(course.limits_for(course.assignment(assignment))))
     except KitError as exc:  # about this submission (a damaged zip): it must not stop the class
         results = error_results(entry, course, assignment, digest, exc)
         save_results(results, target / RESULTS)
@@ -261,8 +253,8 @@ def error_results(entry: Entry, course: Course, assignment: str, digest: str, ex
     chosen = course.assignment(assignment)
     message = str(exc)
     test = TestResult(name="submission: could not be graded", score=0, max_score=chosen.max_score,
-                      status="failed", output=message, tags=["submission"],
-                      extra_data={"instructor": repr(exc)[:2000]})
+                      status="failed", part="submission", message=message, output=message,
+                      instructor=repr(exc)[:2000])
     meta = {"entry_sha256": digest, "student": entry.student, "assignment": assignment,
             "course_version": course.version, "kit_version": gradekit.__version__, "error": message,
             "status": GRADED}

@@ -10,6 +10,7 @@ from pathlib import Path
 from gradekit.course import Assignment, LatePolicy
 from gradekit.csvfile import read_csv
 from gradekit.errors import KitError
+from gradekit.layout import MANIFEST
 
 
 @dataclass(frozen=True)
@@ -54,3 +55,12 @@ def read_times(path: Path) -> dict[str, datetime]:
     """A CSV of `student,submitted_at` rows (an LMS export) as a mapping."""
     _, rows = read_csv(path, {"student", "submitted_at"}, fix="pass a CSV with columns student,submitted_at")
     return {row["student"]: parse_time(row["submitted_at"], f"{path}, student {row['student']}") for row in rows}
+
+
+def late_for(submitted_at: datetime | None, manifest: dict | None, assignment: Assignment, policy: LatePolicy,
+             max_score: float) -> Lateness:
+    """The lateness of a submission: from `submitted_at` (the LMS's times), else its packaged manifest's time."""
+    source = "submission times"
+    if submitted_at is None and manifest and isinstance(manifest.get("created"), str):
+        submitted_at, source = parse_time(manifest["created"], MANIFEST), "manifest"
+    return lateness(submitted_at, source, assignment, policy, max_score)

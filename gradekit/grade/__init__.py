@@ -1,0 +1,87 @@
+"""`grade` and `check`: one submission or a class, through the pipeline (intake, worker, graders, score, write).
+
+`grade.pipeline` grades one submission, `grade.batch` a class folder in parallel; the functions
+here are the command line's, keyword-only, with the defaults the CLI shows.
+"""
+
+from __future__ import annotations
+
+import signal
+import tempfile
+from pathlib import Path
+
+from gradekit import stopping
+from gradekit.console import ProgressPrinter, echo
+from gradekit.content import open_course
+from gradekit.errors import KitError
+from gradekit.fsio import ensure_writable
+from gradekit.grade.batch import grade_class, is_class_folder
+from gradekit.grade.feedback import check_lines, summary_table
+from gradekit.grade.late import read_times
+from gradekit.grade.pipeline import grade as grade_submission
+from gradekit.grade.pipeline import grade_or_kit_error
+from gradekit.gradebook import closing_line, kit_errors, student_results
+from gradekit.layout import FEEDBACK, RESULTS
+
+
+def main(submission: Path, *, out: Path = Path("graded"), assignment: str | None = None, seed: int | None = None,
+         jobs: int | None = None, force: bool = False, times: Path | None = None, shard: str | None = None,
+         course_file: Path = Path("course.yaml")) -> int:
+    """Grade SUBMISSION (a folder, .zip or notebook), or a class: a folder of them, one per student.
+
+    Exits 0 when every submission was graded (whatever the scores), 1 when the kit could not grade one.
+    """
+    stopping.exit_on_signals(message=_stopped)
+    paths, course = open_course(course_file)
+    ensure_writable(out)
+    submitted = read_times(times) if times else {}
+    if is_class_folder(submission, course, assignment):
+        gradebook = grade_class(submission, out, paths=paths, course=course, assignment=assignment, jobs=jobs,
+                                force=force, seed=seed, times=submitted, shard=parse_shard(shard),
+                                on_progress=ProgressPrinter())
+        results = student_results(out)
+        echo(f"Gradebook: {gradebook}")
+        echo(closing_line(results))
+        return 1 if kit_errors(results) else 0
+    results = grade_or_kit_error(submission, out, paths=paths, course=course, assignment=assignment, seed=seed,
+                                 submitted_at=submitted.get(submission.stem))
+    if not results.has_score:
+        raise KitError(results.output, path=submission)
+    echo(summary_table(results))
+    echo(f"\nResults: {out / RESULTS}   Feedback: {out / FEEDBACK}   ({results.execution_time:.2f} s, "
+         f"seed {results.extra_data['seed']}, isolation {results.extra_data['isolation']})")
+    if results.output:
+        echo(results.output)
+    return 0
+
+
+def check(folder: Path = Path("exercises"), *, assignment: str | None = None,
+          course_file: Path = Path("course.yaml")) -> int:
+    """Run the public tests on your work in FOLDER: a line per part, with the same hints as the grade."""
+    paths, course = open_course(course_file)
+    with tempfile.TemporaryDirectory(prefix="gradekit-check-") as out:
+        results = grade_submission(folder, Path(out), paths=paths, course=course, assignment=assignment,
+                                   public_only=True)
+    for line, color in check_lines(results):
+        echo(line, fg=color)
+    echo(f"\nPublic tests: {results.score:g} / {results.max_score:g}. "
+         "The real grade also runs hidden tests with new inputs.")
+    return 0
+
+
+def _stopped(signum: int) -> str:
+    return (f"Error: grading stopped by {signal.Signals(signum).name}; what was graded is kept, "
+            "run the same command again to grade the rest.")
+
+
+def parse_shard(text: str | None) -> tuple[int, int] | None:
+    """`K/N` as (K, N) with 0 <= K < N, or a KitError."""
+    if text is None:
+        return None
+    try:
+        k, n = (int(x) for x in text.split("/"))
+        if 0 <= k < n:
+            return k, n
+    except ValueError:
+        pass
+    raise KitError(f"--shard {text} is not K/N with 0 <= K < N", fix="e.g. --shard 0/4 for the first of four shards")

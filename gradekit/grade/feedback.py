@@ -1,0 +1,84 @@
+"""What a student reads of a grade: the feedback report (Markdown, with their plots), the terminal table,
+and `check`'s line per part. All are read from the results' fields; none parses text back."""
+
+from __future__ import annotations
+
+from gradekit.fsio import write_atomic
+from gradekit.inert import for_markdown
+from gradekit.layout import RunPaths
+from gradekit.results import Results, TestResult
+
+
+def feedback_markdown(results: Results, figures: list[str]) -> str:
+    """The score, a line per part, then each failed check explained (a hint given above only recalled)."""
+    meta = results.extra_data
+    lines = [f"# Feedback: {meta.get('assignment', '')}", "",
+             f"**Score: {results.score:g} / {results.max_score:g}**" if results.has_score else "**Not graded yet**", ""]
+    if results.output:
+        lines += [for_markdown(results.output), ""]
+    parts = results.part_scores()
+    lines += ["| part | score | status |", "|---|---|---|"] if parts else []
+    lines += [f"| {part} | {got:g} / {most:g} | {status_word(results, part)} |" for part, (got, most) in parts.items()]
+    failed = [t for t in results.tests if t.status == "failed"]
+    if failed:
+        lines += ["", "## What to fix", ""]
+        hinted: set[str] = set()
+        for test in failed:
+            lines += [f"### {test.name} (0 / {test.max_score:g})", "", for_markdown(_explained(test, hinted)), ""]
+    notes = [t for t in results.tests if t.status == "passed" and t.output]
+    if notes:
+        lines += ["", "## Notes", ""] + [f"- {t.name}: {t.output}" for t in notes]
+    if figures:
+        lines += ["", "## Your plots", ""] + [f"![{name}](figures/{name}.png)" for name in figures]
+    lines += ["", f"_Seed {meta.get('seed')}, kit {meta.get('kit_version')}, course {meta.get('course_version')}._", ""]
+    return "\n".join(lines)
+
+
+def _explained(test: TestResult, hinted: set[str]) -> str:
+    """A failed test's text, its hint shortened to a reminder when an earlier test gave the same one."""
+    if not test.hint or test.hint not in hinted:
+        hinted.add(test.hint or "")
+        return test.output or "failed"
+    reminder = f"Hint: the same as above ({test.hint.split(':')[0]})."
+    return f"{test.message}\n{reminder}"
+
+
+def status_word(results: Results, part: str) -> str:
+    """done, not started, or failing, for a part."""
+    tests = results.part_tests(part)
+    if all(t.status == "passed" for t in tests):
+        return "done"
+    if all(t.not_started for t in tests):
+        return "not started"
+    return f"failing {sum(t.status == 'failed' for t in tests)} of {len(tests)}"
+
+
+def write_feedback(results: Results, run: RunPaths) -> None:
+    figures = sorted(p.stem for p in run.figures.glob("*.png")) if run.figures.exists() else []
+    write_atomic(run.feedback, feedback_markdown(results.for_student(), figures))
+
+
+def summary_table(results: Results) -> str:
+    """A plain-text table of parts for the terminal."""
+    rows = [(part, f"{got:g}/{most:g}", status_word(results, part)) for part, (got, most) in
+            results.part_scores().items()]
+    width = max([len(r[0]) for r in rows] + [4])
+    lines = [f"{'part':<{width}}  {'score':>9}  status"]
+    lines += [f"{p:<{width}}  {s:>9}  {w}" for p, s, w in rows]
+    lines.append(f"{'total':<{width}}  {results.score:g}/{results.max_score:g}".rstrip())
+    return "\n".join(lines)
+
+
+def check_lines(results: Results) -> list[tuple[str, str]]:
+    """`check`'s report: a line per part (done, failing and why, not started) with a colour, and the hint."""
+    lines = []
+    for part in results.part_scores():
+        word = status_word(results, part)
+        failed = [t for t in results.part_tests(part) if t.status == "failed"]
+        failing = bool(failed) and word.startswith("failing")
+        why = f": {failed[0].message.splitlines()[0]}" if failing and failed[0].message else ""
+        color = {"done": "green", "not started": "yellow"}.get(word, "red")
+        lines.append((f"{part:<22} {word}{why}", color))
+        if failing and failed[0].hint:
+            lines.append((f"{'':<22} {failed[0].hint}", color))
+    return lines

@@ -1,0 +1,157 @@
+"""What a grader's `student` and `reference` fixtures are: the same `call` on either side of the sandbox.
+
+`student.f(...)` sends the call to the worker and returns plain data; `reference.f(...)` runs
+the instructor's function in the trusted process on copies of the arguments.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import importlib
+import io
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from gradekit.sandbox.runner import wire
+from gradekit.sandbox.runner.wire import FigureSummary, Fn
+from gradekit.sandbox.worker import CallResult, StudentError, Worker
+
+
+class StudentFailure(AssertionError):
+    """The student's function raised, hung, crashed or returned something unreadable."""
+
+    def __init__(self, func: str, error: StudentError):
+        self.func, self.error = func, error
+        super().__init__(f"{func}() {_verb(error)}: {error.public()}")
+
+
+def _verb(error: StudentError) -> str:
+    return {"exception": "raised", "timeout": "stopped", "crash": "stopped", "missing": "is missing"}.get(
+        error.kind, "failed")
+
+
+@dataclass
+class CallLog:
+    """The calls a test made, for the instructor: function, argument shapes, output; and its figures."""
+
+    lines: list[str] = field(default_factory=list)
+    figures: dict[str, FigureSummary] = field(default_factory=dict)
+
+    def add(self, func: str, args: tuple, kwargs: dict, result: CallResult) -> None:
+        shown = ", ".join([_shape(a) for a in args] + [f"{k}={_shape(v)}" for k, v in kwargs.items()])
+        self.lines.append(f"{func}({shown})" + (f" printed {len(result.output)} chars" if result.output else ""))
+
+
+def _shape(value: Any) -> str:
+    if isinstance(value, np.ndarray):
+        return f"<{value.dtype} {value.shape}>"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_shape(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, Fn):
+        return value.name
+    return repr(value)[:40]
+
+
+class StudentProxy:
+    """`student.f(...)` runs the student's f in the worker (in the module its part lives in) and returns its value."""
+
+    def __init__(self, worker: Worker, modules: dict[str, str], default_module: str, log: CallLog,
+                 import_errors: dict[str, Any]):
+        self._worker, self._modules, self._default = worker, modules, default_module
+        self._log, self._import_errors = log, import_errors
+
+    def __getattr__(self, func: str) -> Any:
+        if func.startswith("_"):
+            raise AttributeError(func)
+        return lambda *args, **kwargs: self.call(func, *args, **kwargs).value
+
+    def call(self, func: str, *args: Any, seed: int | None = None, echo_args: bool = False,
+             **kwargs: Any) -> CallResult:
+        """The full outcome (value, arguments after the call, output); raises StudentFailure."""
+        module = self._modules.get(func, self._default)
+        result = self._worker.call(module, func, args, kwargs, seed=seed, echo_args=echo_args)
+        self._log.add(func, args, kwargs, result)
+        if result.error is not None:
+            raise StudentFailure(func, self._with_import_error(module, result.error))
+        for i, fig in enumerate(_figures(result.value)):
+            if fig.png:  # the worker renders a function's figure the first time only
+                self._log.figures[f"{func}" + (f"_{i}" if i else "")] = fig
+        return result
+
+    def _with_import_error(self, module: str, error: StudentError) -> StudentError:
+        broken = self._import_errors.get(module)
+        if error.kind == "missing" and broken and broken.get("type") != "MissingFile":
+            error.message += f" ({import_failure(module, broken)}; the rest of it was still graded)"
+        return error
+
+
+def import_failure(module: str, error: dict) -> str:
+    """Why `module` did not import, naming the file and line where it failed: another module, when
+    the error was raised in a module it imports."""
+    where = f", line {error['line']}" if error.get("line") else ""
+    if where and error.get("file"):
+        where = f" in {error['file']}{where}"
+    return f"{module}.py did not import: {error.get('type')}{where}: {error.get('message')}"
+
+
+def _figures(value: Any) -> list[FigureSummary]:
+    if isinstance(value, FigureSummary):
+        return [value]
+    if isinstance(value, (tuple, list)):
+        return [f for v in value for f in _figures(v)]
+    return []
+
+
+class ReferenceProxy:
+    """The instructor's functions, with the same `call` as the student proxy.
+
+    Arguments are copied (the caller's arrays stay as they were), `Fn` names resolve to the
+    course's helper functions as in the worker, `seed` seeds np.random first, and prints are swallowed.
+    """
+
+    def __init__(self, functions: dict[str, Callable], helpers: dict[str, Callable]):
+        self._functions, self.helpers = functions, helpers
+
+    def __getattr__(self, func: str) -> Any:
+        if func.startswith("_") or func not in self._functions:
+            raise AttributeError(func)
+        return lambda *args, **kwargs: self.call(func, *args, **kwargs).value
+
+    def call(self, func: str, *args: Any, seed: int | None = None, echo_args: bool = False,
+             **kwargs: Any) -> CallResult:
+        args, kwargs = self._resolve(copy.deepcopy(args)), self._resolve(copy.deepcopy(kwargs))
+        if seed is not None:
+            np.random.seed(seed)
+        with contextlib.redirect_stdout(io.StringIO()) as printed:
+            value = self._functions[func](*args, **kwargs)
+        return CallResult(value=value, args_after=list(args) if echo_args else None, output=printed.getvalue())
+
+    def _resolve(self, value: Any) -> Any:
+        """Replace Fn markers by the helpers they name (as the worker does)."""
+        return wire.decode(wire.encode(value), functions=self.helpers) if _has_fn(value) else value
+
+
+def _has_fn(value: Any) -> bool:
+    if isinstance(value, Fn):
+        return True
+    if isinstance(value, (tuple, list)):
+        return any(_has_fn(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_fn(v) for v in value.values())
+    return False
+
+
+def load_reference(reference_dir: Path, modules: list[str], helpers: dict[str, Callable]) -> ReferenceProxy:
+    """The instructor's functions, imported in the trusted process only."""
+    if str(reference_dir) not in sys.path:
+        sys.path.insert(0, str(reference_dir))
+    namespace: dict[str, Any] = {}
+    for name in modules:
+        namespace.update({k: v for k, v in vars(importlib.import_module(name)).items()
+                          if callable(v) and not k.startswith("_")})
+    return ReferenceProxy(namespace, helpers)

@@ -1,0 +1,38 @@
+"""The one owner of warm sandboxes: a zygote per set of limits, started on first use, closed together."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from gradekit.course import Limits
+from gradekit.sandbox.zygote import Zygote
+
+
+class ZygotePool:
+    """Warm sandboxes by limits; `on_start` is told of each zygote the pool starts (to close it at exit)."""
+
+    def __init__(self, on_start: Callable[[Zygote], None] = lambda zygote: None):
+        self._zygotes: dict[Limits, Zygote] = {}
+        self._on_start = on_start
+
+    def adopt(self, zygote: Zygote) -> None:
+        """Use `zygote`, started elsewhere, for its limits."""
+        self._zygotes[zygote.limits] = zygote
+
+    def get(self, limits: Limits) -> Zygote | None:
+        """The warm sandbox for `limits` (None where zygotes are not available here)."""
+        if limits not in self._zygotes and Zygote.available():
+            self._zygotes[limits] = zygote = Zygote(limits)
+            self._on_start(zygote)
+        return self._zygotes.get(limits)
+
+    def close(self) -> None:
+        for zygote in self._zygotes.values():
+            zygote.close()
+        self._zygotes.clear()
+
+    def __enter__(self) -> "ZygotePool":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
