@@ -182,7 +182,7 @@ def load_course(path: Path) -> Course:
     try:
         course = Course.model_validate(data)
     except ValidationError as exc:
-        raise _explain(exc, node, path) from None
+        raise _course_error(exc, node, path) from None
     return with_modules(course, path.parent / "reference")
 
 
@@ -215,7 +215,7 @@ def defined_functions(path: Path) -> set[str]:
     return {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
 
 
-def _explain(exc: ValidationError, root: yaml.Node | None, path: Path) -> KitError:
+def _course_error(exc: ValidationError, root: yaml.Node | None, path: Path) -> KitError:
     """Turn the first pydantic error into a message with the key, its line and a fix."""
     err = exc.errors()[0]
     loc = [str(p) for p in err["loc"]]

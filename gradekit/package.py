@@ -46,7 +46,7 @@ def package(folder: Path, out: Path, course: Course, assignment_name: str | None
 
 def _files_to_pack(folder: Path, assignment: Assignment) -> list[Path]:
     """Each file the assignment asks for: the .py, else a notebook of the same name, else a released
-    notebook that stands for that module (`part-4.2.ipynb` holds neural_network and conv_exercises)."""
+    notebook that stands for that module (an assignment's notebook holds all its modules)."""
     if not folder.is_dir():
         raise KitError("not a folder", path=folder, fix="pass the folder holding your .py files or notebook")
     files: list[Path] = []

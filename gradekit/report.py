@@ -43,7 +43,7 @@ class PassRate:
 
 
 @dataclass(frozen=True)
-class Mistake:
+class FrequentMistake:
     part: str
     hint: str
     students: tuple[str, ...]
@@ -62,7 +62,7 @@ def write_report(graded: Path, course: Course, assignment: str | None = None) ->
     for stem, png in figures.items():
         write_atomic(graded / REPORT_FIGURES / f"{stem}.png", png)
     path = graded / REPORT
-    write_atomic(path, render(graded, results, course, name, chosen, mistakes, figures))
+    write_atomic(path, render_report(graded, results, course, name, chosen, mistakes, figures))
     return path
 
 
@@ -98,14 +98,14 @@ def pass_rates(results: dict[str, Results], assignment: Assignment) -> list[Pass
     return sorted(rates, key=lambda r: order.index(r.part) if r.part in order else len(order))
 
 
-def recognised_mistakes(results: dict[str, Results]) -> list[Mistake]:
+def recognised_mistakes(results: dict[str, Results]) -> list[FrequentMistake]:
     """Each hint of a failed test, with the students it was given to, the most frequent first."""
     seen: dict[tuple[str, str], list[str]] = {}
     for student, res in sorted(results.items()):
         found = {(t.part, t.hint) for t in res.tests if t.status == "failed" and t.hint}
         for key in sorted(found):
             seen.setdefault(key, []).append(student)
-    mistakes = [Mistake(part, hint, tuple(who)) for (part, hint), who in seen.items()]
+    mistakes = [FrequentMistake(part, hint, tuple(who)) for (part, hint), who in seen.items()]
     return sorted(mistakes, key=lambda m: (-len(m.students), m.part, m.hint))
 
 
@@ -148,7 +148,7 @@ def rates_figure(rates: list[PassRate], parts: list[str]) -> bytes:
     return _png(fig)
 
 
-def mistakes_figure(mistakes: list[Mistake]) -> bytes:
+def mistakes_figure(mistakes: list[FrequentMistake]) -> bytes:
     """How many students each recognised mistake was found in."""
     fig = Figure(figsize=(10, 1.2 + 0.35 * max(len(mistakes), 1)))
     ax = fig.add_subplot()
@@ -165,8 +165,8 @@ def mistakes_figure(mistakes: list[Mistake]) -> bytes:
     return _png(fig)
 
 
-def render(graded: Path, results: dict[str, Results], course: Course, name: str, assignment: Assignment,
-           mistakes: list[Mistake], figures: dict[str, bytes]) -> str:
+def render_report(graded: Path, results: dict[str, Results], course: Course, name: str, assignment: Assignment,
+           mistakes: list[FrequentMistake], figures: dict[str, bytes]) -> str:
     """The whole page; every text that comes from a student or a result is escaped."""
     images = {f"{stem}_png": _img(png, ALT[stem]) for stem, png in figures.items()}
     return PAGE.substitute(
@@ -206,7 +206,7 @@ def _penalty(res: Results) -> float:
     return float((res.extra_data.get("late") or {}).get("penalty", 0.0))
 
 
-def _mistakes_table(mistakes: list[Mistake]) -> str:
+def _mistakes_table(mistakes: list[FrequentMistake]) -> str:
     if not mistakes:
         return "<p>No failed test named a known mistake.</p>"
     rows = "\n".join(

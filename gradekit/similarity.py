@@ -105,7 +105,7 @@ def similarity_report(folder: Path, out: Path, *, handout: list[Path], threshold
     page, table = SIMILARITY
     write_atomic(Path(out) / table, pairs_csv(flagged))
     write_atomic(Path(out) / page,
-                 render(flagged, sources, notes, compared=len(codes), threshold=threshold, handout=handout))
+                 render_similarity(flagged, sources, notes, compared=len(codes), threshold=threshold, handout=handout))
     return flagged
 
 
@@ -123,7 +123,7 @@ def normalise(source: bytes, file: str) -> tuple[list[Token], str | None]:
                 raw.append(tok)
     except (tokenize.TokenError, SyntaxError, UnicodeDecodeError) as exc:
         problem = f"not Python after line {raw[-1].start[0] if raw else 0} ({type(exc).__name__})"
-    tokens = [Token(_shape(raw, i), file, tok.start[0]) for i, tok in enumerate(raw)
+    tokens = [Token(_token_shape(raw, i), file, tok.start[0]) for i, tok in enumerate(raw)
               if tok.type not in LAYOUT and not _is_docstring(raw, i)]
     return tokens, problem
 
@@ -135,7 +135,7 @@ def _is_docstring(raw: list[tokenize.TokenInfo], i: int) -> bool:
     return raw[i].type == tokenize.STRING and before in LAYOUT and after == tokenize.NEWLINE
 
 
-def _shape(raw: list[tokenize.TokenInfo], i: int) -> str:
+def _token_shape(raw: list[tokenize.TokenInfo], i: int) -> str:
     tok = raw[i]
     if tok.type in STRING_STARTS:
         return "S"
@@ -260,7 +260,7 @@ def pairs_csv(pairs: list[Pair]) -> str:
     return buffer.getvalue()
 
 
-def render(pairs: list[Pair], sources: dict[str, dict[str, list[str]]], notes: list[str], *, compared: int,
+def render_similarity(pairs: list[Pair], sources: dict[str, dict[str, list[str]]], notes: list[str], *, compared: int,
            threshold: float, handout: list[Path]) -> str:
     """The page: a warning, the method, the pairs table, each pair's regions side by side, notes."""
     rows = "\n".join(_pair_row(n, p) for n, p in enumerate(pairs, 1))

@@ -162,7 +162,7 @@ def _extract_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, target: P
 
 
 def _lift_single_folder(dest: Path) -> None:
-    """A zip of one folder (`mywork/neural_network.py`) is graded as that folder's content."""
+    """A zip of one folder (`mywork/solution.py`) is graded as that folder's content."""
     entries = list(dest.iterdir())
     if len(entries) == 1 and entries[0].is_dir():
         inner = entries[0].rename(dest / f".{uuid.uuid4().hex}")  # it may hold a name equal to its own
@@ -172,7 +172,7 @@ def _lift_single_folder(dest: Path) -> None:
 
 
 def _notebooks_to_modules(dest: Path, modules: Iterable[str] = ()) -> None:
-    """Each notebook becomes the module it is named after (`neural_network.ipynb`), unless the .py was handed in.
+    """Each notebook becomes the module it is named after (`solution.ipynb`), unless the .py was handed in.
 
     A notebook named otherwise (`alice.ipynb`, `part-4.2.ipynb`) holds all the code: it also becomes
     each missing module of the assignment: those its metadata names (a notebook written by

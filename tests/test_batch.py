@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from gradekit.course import load_course
-from gradekit.late import lateness, parse_time
+from gradekit.grade.late import lateness, parse_time
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "samples" / "blog_solution"

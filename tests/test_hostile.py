@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from gradekit.course import Course, load_course
-from gradekit.grading.run import grade
+from gradekit.grade.pipeline import grade
 from gradekit.layout import KitPaths
 from gradekit.results import Results
 from gradekit.sandbox import isolation

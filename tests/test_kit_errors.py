@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from gradekit.batch import Entry, is_current
+from gradekit.grade.batch import Entry, is_current
 from gradekit.errors import KitFault
 from gradekit.export import export_canvas
 from gradekit.gradebook import write_gradebook
-from gradekit.grading import run
+from gradekit.grade import pipeline as run
 from gradekit.layout import KitPaths
 
 ROOT = Path(__file__).resolve().parents[1]

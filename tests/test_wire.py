@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,9 +13,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, arrays
 
+from gradekit.content import helper_functions, helpers_source
+from gradekit.layout import KitPaths
 from gradekit.sandbox.runner import wire
-from gradekit.sandbox.runner.kitfns import FUNCTIONS
 from gradekit.sandbox.runner.wire import Fn, WireError
+
+FUNCTIONS = helper_functions(helpers_source(KitPaths(Path(__file__).resolve().parents[1])))
 
 # -- strategies ----------------------------------------------------------------------------------------
 dtypes = st.sampled_from(sorted(wire.ARRAY_DTYPES)).map(np.dtype)

@@ -66,7 +66,7 @@ class Progress:
 def is_class_folder(path: Path, course: Course, assignment: str | None) -> bool:
     """A folder of submissions rather than one submission.
 
-    One submission has the assignment's files, or other .py files (such as mnist_data.py), or a
+    One submission has the assignment's files, or other .py files (such as a data loader), or a
     single notebook at its top; a class has none of these, only entries: folders, zips, notebooks.
     """
     if not path.is_dir():

@@ -21,7 +21,7 @@ class Mistake:
 
     hint: str
     compute: Callable[[], Any]
-    accepted: bool = False  # the course accepts this variant (e.g. cross-correlation for conv2d)
+    accepted: bool = False  # the course accepts this variant (e.g. another convention it allows)
 
 
 class Mismatch(AssertionError):

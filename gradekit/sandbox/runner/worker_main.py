@@ -114,7 +114,7 @@ class _Capped(io.RawIOBase):
         return len(data)
 
 
-def describe(exc: BaseException, root: str) -> dict:
+def describe_exception(exc: BaseException, root: str) -> dict:
     """An exception as the student should see it: type, message, and their file and line."""
     if isinstance(exc, SyntaxError):
         return {"type": "SyntaxError", "message": exc.msg or "invalid syntax",
@@ -141,7 +141,7 @@ def load_module(name: str, root: str) -> tuple[types.ModuleType | None, dict | N
     try:
         return importlib.import_module(name), None
     except BaseException as exc:  # a submission may raise anything, SystemExit included
-        error = describe(exc, root)
+        error = describe_exception(exc, root)
     return salvage(name, path, root), error
 
 
@@ -245,7 +245,7 @@ class Runner:
             value = summarize(fn(*args, **kwargs), render=request["func"] not in self.rendered)
             self.rendered.add(request["func"])
         except BaseException as exc:  # noqa: BLE001 - reported to the grader as data
-            return {"ok": False, "error": describe(exc, self.root), "output": self.output.take()}
+            return {"ok": False, "error": describe_exception(exc, self.root), "output": self.output.take()}
         elapsed = time.perf_counter() - start
         reply = {"ok": True, "elapsed": elapsed, "output": self.output.take()}
         try:

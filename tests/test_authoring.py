@@ -1,0 +1,109 @@
+"""Course authoring that cannot go silently wrong: `validate --course-only` names the file and the fix."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def course_copy(tmp_path: Path) -> Path:
+    """The course's file and content under a temporary root; returns its course.yaml."""
+    for folder in ("reference", "graders", "notes"):
+        shutil.copytree(ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__", "*.png"))
+    shutil.copyfile(ROOT / "course.yaml", tmp_path / "course.yaml")
+    return tmp_path / "course.yaml"
+
+
+def edit_course(course_file: Path, change) -> None:
+    data = yaml.safe_load(course_file.read_text(encoding="utf-8"))
+    change(data)
+    course_file.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+
+
+def validate(course_file: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(ROOT / "cli.py"), "validate", "--course-only", "--course",
+                           str(course_file)], capture_output=True, text=True, timeout=120)
+
+
+def one_error(proc: subprocess.CompletedProcess, *needles: str) -> str:
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stdout + proc.stderr
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1, proc.stderr
+    for needle in needles:
+        assert needle in errors[0], errors[0]
+    return errors[0]
+
+
+def test_the_course_as_shipped_validates(tmp_path):
+    proc = validate(course_copy(tmp_path))
+    assert proc.returncode == 0 and "OK (2 assignments, 200 points)" in proc.stdout, proc.stdout + proc.stderr
+
+
+def add_pooling(data: dict) -> None:
+    """A later assignment with its own exercise_1 (the same part name as Part 4.2's), graded in its own file."""
+    data["assignments"]["part-4.3"] = {"title": "Part 4.3: Pooling", "files": ["pooling.py"],
+                                       "graders": ["test_pooling.py"], "parts": {"exercise_1": {"points": 10}}}
+
+
+POOLING = '"""Pooling."""\n\n\ndef exercise_1():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION\n'
+POOLING_GRADER = ('def test_pool(student):\n    """exercise_1: pools"""\n    assert student.exercise_1() == 1\n')
+
+
+def test_two_assignments_may_each_have_an_exercise_1(tmp_path):
+    course_file = course_copy(tmp_path)
+    edit_course(course_file, add_pooling)
+    (tmp_path / "reference" / "pooling.py").write_text(POOLING)
+    (tmp_path / "graders" / "test_pooling.py").write_text(POOLING_GRADER)
+    proc = validate(course_file)
+    assert proc.returncode == 0 and "3 assignments, 210 points" in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_a_grader_of_a_part_the_assignment_does_not_have_is_an_error(tmp_path):
+    course_file = course_copy(tmp_path)
+    edit_course(course_file, lambda d: d["assignments"]["library"]["graders"].append("test_conv2d.py"))
+    one_error(validate(course_file), "test_conv2d.py", "grades 'conv2d', which is not a part of assignment 'library'",
+              "(it is a part of part-4.2)", "Fix:", "take test_conv2d.py out of the graders of 'library'")
+
+
+def test_a_part_without_a_grader_is_an_error(tmp_path):
+    course_file = course_copy(tmp_path)
+    edit_course(course_file, lambda d: d["assignments"]["part-4.2"]["graders"].remove("test_conv2d.py"))
+    one_error(validate(course_file), "course.yaml", "part 'conv2d' of assignment 'part-4.2' has no test",
+              "Fix: add a test whose docstring starts with 'conv2d:'")
+
+
+def test_a_part_whose_function_is_missing_from_its_module_is_an_error(tmp_path):
+    course_file = course_copy(tmp_path)
+    edit_course(course_file, lambda d: d["assignments"]["part-4.2"]["parts"].update(
+        conv2d={"points": 40, "module": "conv_exercises", "public": True}))
+    one_error(validate(course_file), "conv_exercises.py", "defines no function conv2d()", "Fix: define conv2d()")
+
+
+def test_a_part_the_reference_does_not_define_is_an_error(tmp_path):
+    course_file = course_copy(tmp_path)
+    edit_course(course_file, lambda d: d["assignments"]["part-4.2"]["parts"].update(max_pool={"points": 5}))
+    one_error(validate(course_file), "no reference file of assignment 'part-4.2' defines part 'max_pool'")
+
+
+def test_an_option_value_no_grader_accepts_is_an_error_with_its_line(tmp_path):
+    course_file = course_copy(tmp_path)
+    text = course_file.read_text(encoding="utf-8")
+    course_file.write_text(text.replace("convention: convolution", "convention: flipped", 1), encoding="utf-8")
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if "convention: convolution" in row)
+    one_error(validate(course_file), f"line {line}", "assignments.part-4.2.options.convention", "'flipped'",
+              "'convolution', 'cross-correlation' or 'either'")
+
+
+@pytest.mark.parametrize("missing", ["notes", "graders"])
+def test_a_listed_file_that_is_missing_is_an_error(tmp_path, missing):
+    course_file = course_copy(tmp_path)
+    edit_course(course_file, lambda d: d["assignments"]["part-4.2"][missing].append("nope.md" if missing == "notes"
+                                                                                    else "test_nope.py"))
+    one_error(validate(course_file), "nope", "Fix:")
