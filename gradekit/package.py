@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import zipfile
 from datetime import datetime, timezone
@@ -14,15 +13,12 @@ from pathlib import Path
 import gradekit
 from gradekit.course import Assignment, Course
 from gradekit.errors import KitError
+from gradekit.fsio import sha256_file
+from gradekit.layout import MANIFEST
 from gradekit.submission import notebook_modules, notebook_source
 
-MANIFEST = "MANIFEST.json"
 MAX_FILE_BYTES = 5 * 1024 * 1024
 PACKED_SUFFIXES = (".py", ".ipynb")
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def package(folder: Path, out: Path, course: Course, assignment_name: str | None = None) -> dict:
@@ -34,7 +30,7 @@ def package(folder: Path, out: Path, course: Course, assignment_name: str | None
         "kit_version": gradekit.__version__,
         "course_version": course.version,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "files": {p.name: sha256(p) for p in files},
+        "files": {p.name: sha256_file(p) for p in files},
     }
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp")
@@ -95,5 +91,5 @@ def verify_manifest(folder: Path) -> tuple[dict | None, list[str]]:
     except (ValueError, KeyError, TypeError):
         return None, [f"{MANIFEST} is not readable"]
     changed = [name for name, digest in sorted(files.items())
-               if not (folder / name).is_file() or sha256(folder / name) != digest]
+               if not (folder / name).is_file() or sha256_file(folder / name) != digest]
     return manifest, changed

@@ -24,8 +24,8 @@ from string import Template
 from gradekit.batch import Entry, class_entries
 from gradekit.errors import KitError
 from gradekit.inert import for_csv_cell
-from gradekit.paths import SIMILARITY
-from gradekit.results import write_atomic
+from gradekit.fsio import write_atomic
+from gradekit.layout import SIMILARITY
 from gradekit.submission import prepare
 
 K = 12  # the shortest run of tokens that counts as shared

@@ -15,8 +15,8 @@ import pytest
 
 from conftest import ROOT
 from gradekit.grading.run import grade
-from gradekit.notebooks import fill_notebook, notebook_bytes
-from gradekit.paths import KitPaths
+from gradekit.layout import KitPaths
+from gradekit.release.notebook import fill_notebook, notebook_bytes
 
 KIT = KitPaths(ROOT)
 # nbgrader runs the `alembic` script by name: it must find the one installed beside this Python.
