@@ -5,7 +5,7 @@ module and each function to write, with its points and its docstring; each funct
 cell of its own: a stub for the functions the assignment asks for, the reference's code for those
 of earlier parts it builds on (`provided`); other assignments' functions are left out. The
 assignment's notes follow the introduction. The rest of a module's top level (imports, constants,
-helpers) stays together in setup cells. The blog's printing and plotting (the body of the main()
+helpers) stays together in setup cells. The modules' printing and plotting (the body of the main()
 that `if __name__ == "__main__":` calls) become the last cells, still under that guard: they run
 in Jupyter, and not when the notebook is graded as a module.
 """
@@ -71,7 +71,7 @@ def assignment_pieces(paths: KitPaths, course: Course, key: str, *, public: str 
 
 RUN_MARKDOWN = (
     "## Run the exercises\n\n"
-    "These cells print and plot what the blog shows. Without a display (a server) the plots are saved "
+    "These cells print and plot what the modules show when run. Without a display (a server) the plots are saved "
     "as PNG files next to the notebook. The line `if __name__ == \"__main__\":` keeps them from running "
     "when your notebook is graded."
 )
