@@ -25,7 +25,7 @@ import nbformat
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from gradekit.notebooks import fill_notebook, notebook_bytes  # noqa: E402
+from gradekit.release.notebook import fill_notebook, notebook_bytes  # noqa: E402
 
 KEY = "part-4.2"
 # nbgrader runs the `alembic` script by name: it must find the one installed beside this Python.

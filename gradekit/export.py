@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import shlex
 import stat
 import zipfile
@@ -16,21 +15,15 @@ from gradekit.content import open_course
 from gradekit.course import Course
 from gradekit.csvfile import read_csv
 from gradekit.errors import KitError
+from gradekit.fsio import pyproject_dependencies, requirement_name, write_atomic
 from gradekit.inert import for_csv_cell
-from gradekit.layout import KitPaths
+from gradekit.layout import KitPaths, files_under
 from gradekit.results import KIT_ERROR
-from gradekit.fsio import write_atomic
-
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10: the TOML reader pytest itself depends on
-    import tomli as tomllib
 
 KIT = Path(gradekit.__file__).resolve().parent.parent  # cli.py, gradekit/ and pyproject.toml
 TEMPLATES = Path(__file__).with_name("templates") / "gradescope"
 SCRIPTS = ("setup.sh", "run_autograder")
 NOT_FOR_GRADING = {"nbgrader"}  # authors notebooks; grading never imports it
-SKIPPED = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache", ".DS_Store"}
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can record: the same bytes on every export
 
 CANVAS_PEOPLE = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
@@ -53,7 +46,7 @@ def export_gradescope(paths: KitPaths, course: Course, assignment: str | None, o
     }
     files = {"cli.py": KIT / "cli.py", "course.yaml": paths.course_file, **_tree(KIT / "gradekit", KIT),
              **_tree(paths.reference, paths.root), **_tree(paths.graders, paths.root, skip=paths.mutants),
-             **{p.relative_to(paths.root).as_posix(): p for p in paths.support_files(course)}}
+             **{p.relative_to(paths.root).as_posix(): p for p in paths.support_files(course.submitted_files)}}
     missing = sorted(str(p) for p in files.values() if not p.is_file())
     if missing:
         raise KitError(f"the autograder needs {', '.join(missing)}", path=paths.root,
@@ -64,13 +57,7 @@ def export_gradescope(paths: KitPaths, course: Course, assignment: str | None, o
 
 def _grading_requirements() -> list[str]:
     """The kit's dependencies (pyproject.toml), less those grading never imports."""
-    pyproject = KIT / "pyproject.toml"
-    try:
-        deps = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["dependencies"]
-    except (OSError, KeyError, tomllib.TOMLDecodeError) as exc:
-        raise KitError(f"cannot read [project].dependencies ({type(exc).__name__})", path=pyproject,
-                       fix="export from a checkout of the kit, whose pyproject.toml lists them") from None
-    return [d for d in deps if re.split(r"[\s\[<>=!~;]", d, maxsplit=1)[0].lower() not in NOT_FOR_GRADING]
+    return [d for d in pyproject_dependencies(KIT / "pyproject.toml") if requirement_name(d) not in NOT_FOR_GRADING]
 
 
 def _render(template: str, **values: str) -> bytes:
@@ -81,14 +68,9 @@ def _render(template: str, **values: str) -> bytes:
 
 
 def _tree(folder: Path, base: Path, skip: Path | None = None) -> dict[str, Path]:
-    """Every file under `folder` (caches, hidden files and `skip` left out), by its path from `base`."""
-    found = {}
-    for path in sorted(folder.rglob("*")):
-        parts = path.relative_to(folder).parts
-        hidden = SKIPPED & set(parts) or any(p.startswith(".") for p in parts)
-        if path.is_file() and not hidden and not (skip and skip in path.parents):
-            found[path.relative_to(base).as_posix()] = path
-    return found
+    """Every file under `folder` (what layout.ignored names and `skip` left out), by its path from `base`."""
+    return {path.relative_to(base).as_posix(): path for path in files_under(folder)
+            if not (skip and skip in path.parents)}
 
 
 def _zip(members: dict[str, bytes]) -> bytes:

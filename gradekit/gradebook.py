@@ -40,12 +40,12 @@ def rows(results: dict[str, Results], assignment: Assignment) -> list[dict[str, 
     table = []
     for student, res in sorted(results.items()):
         row: dict[str, object] = {"student": for_csv_cell(student), "status": res.status,
-                                  "max_score": _cell(res.max_score)}
+                                  "max_score": _csv_number(res.max_score)}
         if res.has_score:
             parts = res.part_scores()
-            row["score"] = _cell(res.score)
-            row.update({p: _cell(parts.get(p, (0.0, 0.0))[0]) for p in assignment.parts})
-            row["late_penalty"] = _cell((res.extra_data.get("late") or {}).get("penalty", 0.0))
+            row["score"] = _csv_number(res.score)
+            row.update({p: _csv_number(parts.get(p, (0.0, 0.0))[0]) for p in assignment.parts})
+            row["late_penalty"] = _csv_number((res.extra_data.get("late") or {}).get("penalty", 0.0))
         row["submission_sha256"] = res.extra_data.get("entry_sha256") or res.extra_data.get("submission_sha256", "")
         table.append(row)
     return table
@@ -63,7 +63,7 @@ def closing_line(results: dict[str, Results]) -> str:
     return line + (f", {len(failed)} kit error{'s' * (len(failed) != 1)}: {', '.join(failed)}" if failed else "")
 
 
-def _cell(value: float) -> str:
+def _csv_number(value: float) -> str:
     return f"{round(float(value), 4):g}"
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path, PurePath
+from typing import Iterable
 
 from gradekit.errors import KitError
 
@@ -83,6 +84,17 @@ class KitPaths:
     def helpers(self) -> Path:
         """The course's named helper functions (graders pass them by name to students' functions)."""
         return self.graders / "helpers.py"
+
+    @property
+    def conftest(self) -> Path:
+        """The course's own fixtures for its graders, if it has any."""
+        return self.graders / "conftest.py"
+
+    def grader_files(self, patterns: Iterable[str] = ()) -> list[Path]:
+        """The grader modules in graders/ that `patterns` name (an assignment's `graders`; none: every test_*.py)."""
+        chosen = list(patterns) or ["test_*.py"]
+        return sorted({p for pattern in chosen for p in self.graders.glob(pattern)
+                       if p.is_file() and p.suffix == ".py" and not ignored(p.name)})
 
     @property
     def mutants(self) -> Path:

@@ -26,8 +26,8 @@ from gradekit.console import echo
 from gradekit.content import open_course
 from gradekit.errors import KitError
 from gradekit.inert import for_csv_cell
-from gradekit.layout import SIMILARITY
 from gradekit.fsio import ensure_writable, write_atomic
+from gradekit.layout import SIMILARITY
 from gradekit.submission import prepare
 
 K = 12  # the shortest run of tokens that counts as shared

@@ -59,7 +59,7 @@ def test_gradescope_zip_holds_the_kit_at_its_root(autograder_zip):
         setup = archive.read("setup.sh").decode()
         runner = archive.read("run_autograder").decode()
     names = set(infos)
-    assert {"setup.sh", "run_autograder", "cli.py", "course.yaml", "gradekit/grading/run.py",
+    assert {"setup.sh", "run_autograder", "cli.py", "course.yaml", "gradekit/grade/pipeline.py",
             "reference/neural_network.py", "graders/test_conv2d.py", "exercises/mnist_data.py",
             "exercises/mnist_sample.npz"} <= names
     assert not [n for n in names if "__pycache__" in n or n.startswith("graders/mutants/") or n.endswith(".pyc")]

@@ -1,6 +1,6 @@
 """Hostile submissions graded through the public engine: none may crash, escape, linger or score.
 
-Each submission in tests/hostile/ is graded as part-4.2 with `gradekit.grading.run.grade`, under
+Each submission in tests/hostile/ is graded as part-4.2 with `gradekit.grade.pipeline.grade`, under
 a copy of the course with short limits. Every grade must finish and write a valid results.json;
 conv2d must score 0 and the total no more than the blank handout's; no file may appear outside
 the sandbox and no process the attack started may survive.

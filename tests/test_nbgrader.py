@@ -14,9 +14,9 @@ import nbformat
 import pytest
 
 from conftest import ROOT
-from gradekit.grading.run import grade
-from gradekit.notebooks import fill_notebook, notebook_bytes
+from gradekit.grade.pipeline import grade
 from gradekit.layout import KitPaths
+from gradekit.release.notebook import fill_notebook, notebook_bytes
 
 KIT = KitPaths(ROOT)
 # nbgrader runs the `alembic` script by name: it must find the one installed beside this Python.

@@ -15,10 +15,11 @@ import nbformat
 import pytest
 
 from conftest import ROOT
-from gradekit.grading.run import grade
-from gradekit.notebooks import docstring_markdown, fill_notebook, handout_notebook, notebook_bytes
+from gradekit.grade.pipeline import grade
 from gradekit.layout import KitPaths
-from gradekit.release import BEGIN, release
+from gradekit.release import release
+from gradekit.release.notebook import docstring_markdown, fill_notebook, handout_notebook, notebook_bytes
+from gradekit.release.stubs import BEGIN
 from gradekit.submission import _notebooks_to_modules, notebook_source, prepare
 
 KIT = KitPaths(ROOT)

@@ -15,9 +15,11 @@ import pytest
 
 from conftest import ROOT, load_module
 from gradekit.errors import KitError
-from gradekit.layout import KitPaths
-from gradekit.release import (BEGIN, CHECK_SEED, END, MARKER, public_tests_source, release, release_assignment,
-                              release_handout, stub_source)
+from gradekit.layout import RELEASE_MARKER, KitPaths
+from gradekit.release import release
+from gradekit.release.handout import release_assignment, release_handout
+from gradekit.release.public_tests import CHECK_SEED, public_tests_source
+from gradekit.release.stubs import BEGIN, END, stub_source
 
 HANDOUT = ROOT / "exercises"
 STUBBED = ("neural_network.py", "conv_exercises.py")
@@ -31,8 +33,9 @@ def handout_modules():
 
 @pytest.fixture
 def kit_copy(tmp_path: Path) -> Path:
-    """A copy of the kit's reference/ under a temporary root."""
+    """A copy of the kit's reference/ and notes/ under a temporary root."""
     shutil.copytree(ROOT / "reference", tmp_path / "reference", ignore=shutil.ignore_patterns("__pycache__", "*.png"))
+    shutil.copytree(ROOT / "notes", tmp_path / "notes")
     return tmp_path
 
 
@@ -103,7 +106,7 @@ def test_release_stubs_raise_naming_function_and_assignment(course, handout_modu
         required = [p for p in inspect.signature(fn).parameters.values() if p.default is inspect.Parameter.empty]
         with pytest.raises(NotImplementedError) as info:
             fn(*[None] * len(required))
-        title = course.assignments[course.part_owner(function)].title
+        title = course.assignments[course.owners(function)[0]].title
         assert str(info.value) == f"{function}: your code here ({title})"
 
 
@@ -156,7 +159,7 @@ X = 1
 
 
 def test_stub_source_replaces_blocks_at_their_indentation(course):
-    title = course.assignments[course.part_owner("conv2d")].title
+    title = course.assignments[course.owners("conv2d")[0]].title
     lines = SOURCE.splitlines(keepends=True)
     expected = "".join(
         lines[:4] + [f'            raise NotImplementedError("conv2d: your code here ({title})")\n']
@@ -199,7 +202,9 @@ def test_release_readme_explains_assignments_convention_and_workflow(course):
 
 
 def test_release_readme_follows_the_course_convention(course, kit_copy):
-    either = course.model_copy(update={"conv2d_convention": "either"})
+    graded = course.assignments["part-4.2"]
+    graded = graded.model_copy(update={"options": {**graded.options, "convention": "either"}})
+    either = course.model_copy(update={"assignments": {**course.assignments, "part-4.2": graded}})
     release_handout(kit_copy, either, kit_copy / "out")
     readme = (kit_copy / "out" / "README.md").read_text(encoding="utf-8")
     assert "`conv2d` must compute either convention" in readme
@@ -256,12 +261,12 @@ def solution_lines(names: list[str]) -> set[str]:
 def test_handout_holds_stubs_data_public_tests_and_the_kit(course, handout):
     files = sorted(p.relative_to(handout).as_posix() for p in handout.rglob("*")
                    if p.is_file() and "gradekit" not in p.parts)
-    assert files == [MARKER, "README.md", "cli.py", "course.yaml", "exercises/conv_exercises.py",
+    assert files == [RELEASE_MARKER, "README.md", "cli.py", "course.yaml", "exercises/conv_exercises.py",
                      "exercises/mnist_data.py", "exercises/mnist_sample.npz", "exercises/neural_network.py",
                      "graders/conftest.py", "graders/test_conv2d.py", "graders/test_exercises.py",
                      "reference/answers.json", "reference/conv_exercises.py", "reference/mnist_sample.npz",
                      "reference/neural_network.py", "requirements.txt"]
-    assert (handout / "gradekit" / "grading" / "run.py").is_file()
+    assert (handout / "gradekit" / "grade" / "pipeline.py").is_file()
     sample = (ROOT / "reference" / "mnist_sample.npz").read_bytes()
     assert (handout / "exercises" / "mnist_sample.npz").read_bytes() == sample
     assert "nbgrader" not in (handout / "requirements.txt").read_text()
@@ -311,8 +316,8 @@ def test_handout_hands_out_the_functions_it_builds_on_whole(handout, library_han
     (SAMPLE, None),  # the kit's own check of the same work, on the same inputs
 ])
 def test_check_runs_in_the_handout_as_in_the_kit(course, handout, tmp_path, work, expected):
-    from cli import check_lines
-    from gradekit.grading.run import grade
+    from gradekit.grade.feedback import check_lines
+    from gradekit.grade.pipeline import grade
 
     folder = tmp_path / "my-work"
     shutil.copytree(handout, folder)

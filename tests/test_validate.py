@@ -25,7 +25,7 @@ def relu(Z):
 
 def kit_with_mutants(dest: Path, mutants: dict[str, str]) -> Path:
     """A copy of the kit whose graders/mutants/ holds only `mutants` (file name -> source)."""
-    for name in ("reference", "exercises", "graders"):
+    for name in ("reference", "exercises", "graders", "notes"):
         shutil.copytree(ROOT / name, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "course.yaml", dest / "course.yaml")
     shutil.rmtree(dest / "graders" / "mutants")

@@ -137,14 +137,14 @@ def pytest_args(graders: list[Path], rootdir: Path) -> list[str]:
             "-p", "no:unraisableexception", "-p", "no:threadexception"]
 
 
-def run_session(graders: list[Path], rootdir: Path, grading: Grading, fixtures: object | None = None) -> SessionResult:
-    """Run pytest over the grader files `graders` in this process (`fixtures` may stand in for the usual ones)."""
+def run_session(graders: list[Path], rootdir: Path, grading: Grading,
+                fixtures: type[Fixtures] = Fixtures) -> SessionResult:
+    """Run pytest over the grader files `graders` in this process (a subclass of Fixtures may change some)."""
     start = time.perf_counter()
     collector = Collector(grading)
-    fixtures = fixtures or Fixtures(grading, lambda: collector.log)
     # Graders need no third-party pytest plugin; loading every installed one costs ~0.5 s a run. The two
     # built-in ones disabled above call gc.collect() over a heap of numpy, scipy and matplotlib: ~0.2 s.
     with contextlib.redirect_stdout(io.StringIO()) as printed, _env("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1"):
-        code = pytest.main(pytest_args(graders, rootdir), plugins=[collector, fixtures])
+        code = pytest.main(pytest_args(graders, rootdir), plugins=[collector, fixtures(grading, lambda: collector.log)])
     return SessionResult(collector.outcomes, collector.figures, int(code), printed.getvalue(),
                          time.perf_counter() - start)

@@ -8,7 +8,7 @@ import sys
 PLANT = "raise ImportError('planted by a classmate')\n"
 targets = [p for p in sys.path if p] + ["/", "/kit", "/kit/runner", "@REPO@", "@REPO@/gradekit", os.getcwd()]
 for folder in targets:
-    for name in ("scipy.py", "wire.py", "kitfns.py", "neural_network.py", "sitecustomize.py"):
+    for name in ("scipy.py", "wire.py", "helpers.py", "neural_network.py", "sitecustomize.py"):
         try:
             os.makedirs(folder, exist_ok=True)
             with open(os.path.join(folder, name), "w") as fh:

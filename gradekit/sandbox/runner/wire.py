@@ -216,3 +216,10 @@ def named_functions(namespace: Mapping[str, Any]) -> dict[str, Callable]:
     module = namespace.get("__name__")
     return {name: value for name, value in namespace.items() if not name.startswith("_") and callable(value)
             and getattr(value, "__module__", None) == module}
+
+
+def figure_summary(fig: Any, png: bytes = b"") -> FigureSummary:
+    """What a matplotlib figure shows: each axes' title and images (and the PNG, when it was rendered)."""
+    axes = [AxesSummary(ax.get_title(), [np.asarray(im.get_array(), dtype=float) for im in ax.get_images()])
+            for ax in fig.get_axes()]
+    return FigureSummary(axes, png)

@@ -177,7 +177,7 @@ def top_level_blocks(source: str) -> list[tuple[int, str]]:
 def summarize(value: Any, render: bool) -> Any:
     """Replace matplotlib Figures by what a grader may check of them (and close them)."""
     if type(value).__name__ == "Figure" and type(value).__module__.startswith("matplotlib"):
-        return figure_summary(value, render)
+        return rendered_summary(value, render)
     if isinstance(value, tuple):
         return tuple(summarize(v, render) for v in value)
     if isinstance(value, list):
@@ -185,19 +185,16 @@ def summarize(value: Any, render: bool) -> Any:
     return value
 
 
-def figure_summary(fig: Any, render: bool) -> wire.FigureSummary:
-    """Titles and images of each axes; the PNG only when asked (rendering costs ~50 ms)."""
-    axes = [
-        wire.AxesSummary(ax.get_title(), [np.asarray(im.get_array(), dtype=float) for im in ax.get_images()])
-        for ax in fig.get_axes()
-    ]
+def rendered_summary(fig: Any, render: bool) -> wire.FigureSummary:
+    """A figure's summary; with its PNG only when asked (rendering costs ~50 ms)."""
     buffer = io.BytesIO()
     if render:
         fig.savefig(buffer, format="png", dpi=60, bbox_inches="tight")
+    summary = wire.figure_summary(fig, buffer.getvalue())
     import matplotlib.pyplot as plt
 
     plt.close(fig)
-    return wire.FigureSummary(axes, buffer.getvalue())
+    return summary
 
 
 def load_helpers(source: str) -> dict[str, Any]:

@@ -3,8 +3,9 @@
 The cells follow the assignment's reference modules in order. A markdown cell introduces each
 module and each function to write, with its points and its docstring; each function gets a code
 cell of its own: a stub for the functions the assignment asks for, the reference's code for those
-of earlier parts it builds on (`provided`). The rest of a module's top level (imports, constants,
-helpers) stays together in setup cells. The blog's printing and plotting (the body of the main()
+of earlier parts it builds on (`provided`); other assignments' functions are left out. The
+assignment's notes follow the introduction. The rest of a module's top level (imports, constants,
+helpers) stays together in setup cells. The modules' printing and plotting (the body of the main()
 that `if __name__ == "__main__":` calls) become the last cells, still under that guard: they run
 in Jupyter, and not when the notebook is graded as a module.
 """
@@ -20,10 +21,10 @@ from pathlib import Path
 
 import nbformat
 
+from gradekit.content import assignment_notes
 from gradekit.course import Assignment, Course
-from gradekit.errors import KitError
 from gradekit.layout import KitPaths
-from gradekit.release import BEGIN, EVERYTHING, block_end, convention_markdown, stub_source
+from gradekit.release.stubs import EVERYTHING, block_end, others_work, parse, stub_source
 
 KEY = "gradekit"  # the notebook's and each cell's metadata entry
 CHECKED = "checked by `python cli.py check`"
@@ -55,14 +56,12 @@ def assignment_pieces(paths: KitPaths, course: Course, key: str, *, public: str 
     """
     assignment = course.assignment(key)
     pieces = [Piece("markdown", intro_markdown(course, key, public), "intro")]
-    if "conv2d" in assignment.parts:
-        convention = course.model_copy(update={"assignments": {key: assignment}})
-        pieces.append(Piece("markdown", convention_markdown(convention), "convention"))
+    pieces += [Piece("markdown", note, f"note-{i}") for i, note in enumerate(assignment_notes(paths, course, key), 1)]
     siblings = {Path(name).stem for name in assignment.files}
     runs: list[Piece] = []
     for name in assignment.files:
         path = paths.reference / name
-        module_pieces, module_runs = _module_pieces(path, paths.root, course, assignment, siblings, public)
+        module_pieces, module_runs = _module_pieces(path, paths.root, assignment, siblings, public)
         pieces += module_pieces
         runs += module_runs
     if runs:
@@ -72,7 +71,7 @@ def assignment_pieces(paths: KitPaths, course: Course, key: str, *, public: str 
 
 RUN_MARKDOWN = (
     "## Run the exercises\n\n"
-    "These cells print and plot what the blog shows. Without a display (a server) the plots are saved "
+    "These cells print and plot what the modules show when run. Without a display (a server) the plots are saved "
     "as PNG files next to the notebook. The line `if __name__ == \"__main__\":` keeps them from running "
     "when your notebook is graded."
 )
@@ -93,14 +92,16 @@ def intro_markdown(course: Course, key: str, public: str = CHECKED) -> str:
     )
 
 
-def _module_pieces(path: Path, root: Path, course: Course, assignment: Assignment, siblings: set[str],
+def _module_pieces(path: Path, root: Path, assignment: Assignment, siblings: set[str],
                    public: str) -> tuple[list[Piece], list[Piece]]:
     """A module's cells, and its run cells (the body of what `if __name__ == "__main__":` runs)."""
     module = path.relative_to(root).as_posix()
     source = path.read_text(encoding="utf-8")
-    tree = _parse(source, module)
+    tree = parse(source, module)
     lines = source.splitlines(keepends=True)
     run_nodes, runner = _run_body(tree)
+    skipped = {n.name for n in others_work(source, module, {*assignment.parts, *assignment.provided})}
+    skipped |= {runner} if runner else set()
     pieces = [Piece("markdown", f"## `{path.name}`\n\n{_first_paragraph(ast.get_docstring(tree) or '')}",
                     f"module-{path.stem}")]
     start, setup, provided_shown = _after_docstring(tree), [], False
@@ -110,7 +111,7 @@ def _module_pieces(path: Path, root: Path, course: Course, assignment: Assignmen
         end = block_end(node, lines)
         raw, start = "".join(lines[start:end]), end
         text = raw.strip("\n") + "\n"
-        role = _role(node, assignment, runner, siblings, text)
+        role = _role(node, assignment, skipped, siblings)
         if role in ("skip", "setup"):
             setup += [raw] if role == "setup" else []
             continue
@@ -120,20 +121,20 @@ def _module_pieces(path: Path, root: Path, course: Course, assignment: Assignmen
         if role == "provided" and not provided_shown:
             pieces.append(Piece("markdown", _provided_markdown(assignment), f"provided-{path.stem}"))
             provided_shown = True
-        pieces += _function_pieces(role, node.name, text, module, course, assignment, public)
+        pieces += _function_pieces(role, node.name, text, module, assignment, public)
     if setup:
         pieces.append(Piece("setup", "".join(setup).strip("\n") + "\n", f"setup-{path.stem}-{len(pieces)}"))
     return pieces, _run_pieces(run_nodes, lines, path.stem)
 
 
-def _role(node: ast.stmt, assignment: Assignment, runner: str | None, siblings: set[str], text: str) -> str:
+def _role(node: ast.stmt, assignment: Assignment, skipped: set[str], siblings: set[str]) -> str:
     """part | provided | skip | setup: what a module's top-level statement becomes."""
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
         if node.name in assignment.parts:
             return "part"
         if node.name in assignment.provided:
             return "provided"
-        if node.name == runner or BEGIN in text:  # another assignment's function
+        if node.name in skipped:  # the runner, or another assignment's work
             return "skip"
     if isinstance(node, ast.ImportFrom) and (node.module in siblings or node.module == "__future__"):
         return "skip"  # the notebook holds the sibling's code; __future__ imports only work first in a file
@@ -142,15 +143,15 @@ def _role(node: ast.stmt, assignment: Assignment, runner: str | None, siblings: 
     return "setup"
 
 
-def _function_pieces(role: str, name: str, text: str, module: str, course: Course, assignment: Assignment,
+def _function_pieces(role: str, name: str, text: str, module: str, assignment: Assignment,
                      public: str) -> list[Piece]:
     if role == "provided":
-        return [Piece("provided", stub_source(text, module=module, course=course, keep=EVERYTHING), name, name)]
+        return [Piece("provided", stub_source(text, module=module, keep=EVERYTHING), name, name)]
     part = assignment.parts[name]
     note = f", {public}" if part.public else ""
-    doc = ast.get_docstring(_parse(text, module).body[0]) or ""
+    doc = ast.get_docstring(parse(text, module).body[0]) or ""
     heading = f"### `{name}` ({part.points:g} points{note})\n\n{docstring_markdown(doc)}"
-    stub = stub_source(text, module=module, course=course)
+    stub = stub_source(text, module=module, assignment=assignment)
     return [Piece("markdown", heading, f"about-{name}"), Piece("part", stub, name, name, solution=text)]
 
 
@@ -225,13 +226,6 @@ def docstring_markdown(doc: str) -> str:
     return "\n".join(out).strip()
 
 
-def _parse(source: str, name: str) -> ast.Module:
-    try:
-        return ast.parse(source, filename=name)
-    except SyntaxError as exc:
-        raise KitError(f"line {exc.lineno}: {exc.msg}", path=name, fix="make the file valid Python") from None
-
-
 # -- notebooks -------------------------------------------------------------------------------------
 
 def handout_notebook(paths: KitPaths, course: Course, key: str) -> nbformat.NotebookNode:
@@ -282,9 +276,9 @@ def _functions_in(folder: Path, modules: list[str]) -> dict[str, str]:
         path = Path(folder) / f"{module}.py"
         if not path.is_file():
             continue
-        source = stub_source(path.read_text(encoding="utf-8"), module=str(path), course=None, keep=EVERYTHING)
+        source = stub_source(path.read_text(encoding="utf-8"), module=str(path), keep=EVERYTHING)
         lines = source.splitlines(keepends=True)
-        for node in _parse(source, str(path)).body:
+        for node in parse(source, str(path)).body:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 first = min([node.lineno] + [d.lineno for d in node.decorator_list]) - 1
                 functions[node.name] = "".join(lines[first:block_end(node, lines)]).rstrip("\n")

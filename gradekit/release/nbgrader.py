@@ -2,14 +2,15 @@
 
 COURSE_DIR gets nbgrader_config.py (the course directory, its id and gradebook, offline) and
 source/<assignment>/<assignment>.ipynb with the data files. The notebook is the kit's notebook of
-the assignment (see gradekit.notebooks) in nbgrader's terms:
+the assignment (see gradekit.release.notebook) in nbgrader's terms:
 
 - each function to write is a solution cell holding the reference code between nbgrader's
   `### BEGIN SOLUTION` / `### END SOLUTION` markers (the kit's reference uses the same ones);
 - after it, an autograded test cell worth the part's points in course.yaml, whose asserts compare
   the function's answers on fixed inputs with the reference's, between `### BEGIN HIDDEN TESTS` and
   `### END HIDDEN TESTS` for a part that is not public;
-- setup cells, the functions handed out whole and the checks' helper are read-only.
+- setup cells, the functions handed out whole and the checks' helper are read-only; the helper
+  cell holds the course's named helper functions (graders/helpers.py) when a check passes one.
 
 The fixed inputs are those the kit's own graders give the reference, drawn with a fixed seed and
 rounded to 4 decimals (the answers are computed again on the rounded inputs), a few per test and
@@ -19,7 +20,6 @@ kit's hints; nbgrader gives a test cell all its points or none.
 
 from __future__ import annotations
 
-import inspect
 import re
 import sys
 from pathlib import Path
@@ -28,14 +28,16 @@ from typing import Any
 import nbformat
 import numpy as np
 
+from gradekit.content import helpers_source
 from gradekit.course import Assignment, Course
 from gradekit.errors import KitError
-from gradekit.grading.plugin import ReferenceProxy
-from gradekit.notebooks import Piece, assignment_pieces, new_notebook, notebook_bytes
 from gradekit.layout import KitPaths
-from gradekit.release import (CHECK_SEED, Call, Recorder, Released, claim_folder, plain, record_reference,
-                              support_from_reference, write_release)
-from gradekit.sandbox.runner import kitfns, wire
+from gradekit.release.folder import Released, claim_folder, write_release
+from gradekit.release.handout import support_from_reference
+from gradekit.release.notebook import Piece, assignment_pieces, new_notebook, notebook_bytes
+from gradekit.release.public_tests import CHECK_SEED
+from gradekit.release.record import Call, Recorder, plain, record_reference
+from gradekit.sandbox.runner import wire
 
 BUDGET = 12000  # characters of checks per test cell (beyond the first): fixed inputs and answers
 DECIMALS = 4
@@ -89,7 +91,8 @@ def nbgrader_notebook(paths: KitPaths, course: Course, key: str, recorder: Recor
     for piece in assignment_pieces(paths, course, key, public="public tests"):
         cells.append(_nbgrader_cell(piece))
         if piece.role == "setup" and not helper_added:
-            cells.append(_locked(nbformat.v4.new_code_cell(helper_source(named)), "kit-checks"))
+            cell = nbformat.v4.new_code_cell(helper_source(helpers_source(paths) if named else ""))
+            cells.append(_locked(cell, "kit-checks"))
             helper_added = True
         if piece.role == "part":
             cells.append(autograded_cell(piece.function, assignment, checks[piece.function]))
@@ -159,21 +162,21 @@ def choose_checks(part: str, recorder: Recorder) -> list[str]:
 
 def check_source(call: Call, recorder: Recorder) -> str:
     """`_kit_check(function, args, kwargs, expected)`: the call on its inputs rounded, with the reference's answer."""
-    args, kwargs, value = _rounded(call, recorder.reference)
+    args, kwargs, value = _rounded(call, recorder)
     lines = ["_kit_check(", f"    {call.function},"]
     for name, given in (("args", tuple(args)), ("kwargs", kwargs), ("expected", value)):
-        lines.append(f"    {name}={literal(plain(given), indent=4, column=5 + len(name))},")
+        lines.append(f"    {name}={literal(plain(given, recorder.helpers), indent=4, column=5 + len(name))},")
     if call.seed is not None:
         lines.append(f"    seed={call.seed},")
     return "\n".join(lines + [")"])
 
 
-def _rounded(call: Call, reference: ReferenceProxy) -> tuple[tuple, dict, Any]:
+def _rounded(call: Call, recorder: Recorder) -> tuple[tuple, dict, Any]:
     """The inputs with float arrays rounded to DECIMALS and the reference's answer to them (as recorded if it fails)."""
     args, kwargs = _round((call.args, call.kwargs))
     try:
         with np.errstate(all="ignore"):
-            value = reference.call(call.function, *args, seed=call.seed, **kwargs).value
+            value = recorder.ask(call.function, args, kwargs, seed=call.seed).value
     except Exception:  # noqa: BLE001 - the recorded inputs still make a valid check
         return call.args, call.kwargs, call.value
     return args, kwargs, value
@@ -281,11 +284,17 @@ def _kit_same(got, expected, where):
 '''
 
 
-def helper_source(with_functions: bool) -> str:
-    """The read-only helper cell; with the kit's named helper functions when a check passes one."""
-    if not with_functions:
+def helper_source(helpers: str) -> str:
+    """The read-only helper cell; with the course's named helper functions when a check passes one.
+
+    `helpers` is the source of graders/helpers.py: the cell defines it inside `_kit_functions()`,
+    which returns its public functions by name, as the kit's worker loads them.
+    """
+    if not helpers:
         return HELPER
-    source = inspect.getsource(kitfns).replace("from __future__ import annotations\n", "")
+    source = re.sub(r"^from __future__ import [^\n]*\n", "", helpers, flags=re.M)
     body = "".join(f"    {line}" if line.strip() else line for line in source.splitlines(keepends=True))
-    return (HELPER + "\n\ndef _kit_functions():\n" + body + "    return FUNCTIONS\n\n\n"
-            "_KIT_FUNCTIONS = _kit_functions()  # the loss and forward functions some checks pass\n")
+    return (HELPER + "\n\ndef _kit_functions():\n" + body.rstrip("\n") + "\n\n"
+            "    return {name: value for name, value in locals().items() if not name.startswith(\"_\")\n"
+            "            and callable(value) and getattr(value, \"__module__\", None) == __name__}\n\n\n"
+            "_KIT_FUNCTIONS = _kit_functions()  # the course's helpers, which some checks pass by name\n")
