@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from gradekit.errors import KitError, not_utf8
+from gradekit.layout import COURSE_FILE, REFERENCE
 
 Visibility = Literal["visible", "hidden", "after_due_date", "after_published"]
 
@@ -100,7 +101,7 @@ class Assignment(Strict):
         """The module (file stem) in which the function of `part` is written."""
         module = self.parts[part].module
         if module is None:
-            raise KitError(f"no module known for part '{part}'", path="course.yaml",
+            raise KitError(f"no module known for part '{part}'", path=COURSE_FILE,
                            fix=f"add `module: <file without .py>` to the part '{part}'")
         return module
 
@@ -183,7 +184,7 @@ def load_course(path: Path) -> Course:
         course = Course.model_validate(data)
     except ValidationError as exc:
         raise _course_error(exc, node, path) from None
-    return with_modules(course, path.parent / "reference")
+    return with_modules(course, path.parent / REFERENCE)
 
 
 def with_modules(course: Course, reference: Path) -> Course:

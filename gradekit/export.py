@@ -17,7 +17,7 @@ from gradekit.csvfile import read_csv
 from gradekit.errors import KitError
 from gradekit.fsio import pyproject_dependencies, requirement_name, write_atomic
 from gradekit.inert import for_csv_cell
-from gradekit.layout import KitPaths, files_under
+from gradekit.layout import COURSE_FILE, KitPaths, files_under
 from gradekit.results import KIT_ERROR
 
 KIT = Path(gradekit.__file__).resolve().parent.parent  # cli.py, gradekit/ and pyproject.toml
@@ -158,7 +158,7 @@ def _key(name: str) -> str:
 
 
 def gradescope_main(assignment: str | None = None, *, output: Path = Path("autograder.zip"),
-                    course_file: Path = Path("course.yaml")) -> int:
+                    course_file: Path = Path(COURSE_FILE)) -> int:
     """Gradescope autograder zip for ASSIGNMENT (setup.sh, run_autograder, this kit's graders)."""
     paths, course = open_course(course_file)
     written = export_gradescope(paths, course, assignment, output)
@@ -167,7 +167,7 @@ def gradescope_main(assignment: str | None = None, *, output: Path = Path("autog
 
 
 def canvas_main(gradebook_csv: Path, *, output: Path = Path("canvas.csv"), assignment: str | None = None,
-                title: str | None = None, roster: Path | None = None, course_file: Path = Path("course.yaml")) -> int:
+                title: str | None = None, roster: Path | None = None, course_file: Path = Path(COURSE_FILE)) -> int:
     """Canvas-importable CSV from GRADEBOOK (the gradebook.csv of a class `grade`)."""
     _, course = open_course(course_file, content=False)
     chosen = course.assignment(assignment)

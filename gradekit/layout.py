@@ -12,6 +12,15 @@ from typing import Iterable
 
 from gradekit.errors import KitError
 
+# A course: its file, and its content beside it; a handout has the same folders.
+COURSE_FILE = "course.yaml"
+REFERENCE = "reference"
+GRADERS = "graders"
+EXERCISES = "exercises"
+HELPERS = "helpers.py"
+CONFTEST = "conftest.py"
+MUTANTS = "mutants"
+
 # What one grading writes in its --out folder.
 RESULTS = "results.json"
 FEEDBACK = "feedback.md"
@@ -29,7 +38,7 @@ MANIFEST = "MANIFEST.json"
 SUBMISSION_ZIP = "submission.zip"
 RELEASE_MARKER = ".gradekit-release.json"
 ANSWERS = "answers.json"  # the reference's recorded answers, in a handout's reference/
-HANDOUT_FOLDERS = ("exercises", "graders", "reference")
+HANDOUT_FOLDERS = (EXERCISES, GRADERS, REFERENCE)
 
 JUNK = frozenset({"__pycache__", "__MACOSX", ".ipynb_checkpoints", ".pytest_cache", ".git", ".DS_Store"})
 BYTECODE = (".pyc", ".pyo")
@@ -53,7 +62,7 @@ class KitPaths:
     root: Path
 
     @classmethod
-    def find(cls, course_file: Path | str = "course.yaml") -> "KitPaths":
+    def find(cls, course_file: Path | str = COURSE_FILE) -> "KitPaths":
         return cls(Path(course_file).resolve().parent)
 
     def require_content(self) -> None:
@@ -66,29 +75,29 @@ class KitPaths:
 
     @property
     def course_file(self) -> Path:
-        return self.root / "course.yaml"
+        return self.root / COURSE_FILE
 
     @property
     def reference(self) -> Path:
-        return self.root / "reference"
+        return self.root / REFERENCE
 
     @property
     def exercises(self) -> Path:
-        return self.root / "exercises"
+        return self.root / EXERCISES
 
     @property
     def graders(self) -> Path:
-        return self.root / "graders"
+        return self.root / GRADERS
 
     @property
     def helpers(self) -> Path:
         """The course's named helper functions (graders pass them by name to students' functions)."""
-        return self.graders / "helpers.py"
+        return self.graders / HELPERS
 
     @property
     def conftest(self) -> Path:
         """The course's own fixtures for its graders, if it has any."""
-        return self.graders / "conftest.py"
+        return self.graders / CONFTEST
 
     def grader_files(self, patterns: Iterable[str] = ()) -> list[Path]:
         """The grader modules in graders/ that `patterns` name (an assignment's `graders`; none: every test_*.py)."""
@@ -98,7 +107,7 @@ class KitPaths:
 
     @property
     def mutants(self) -> Path:
-        return self.graders / "mutants"
+        return self.graders / MUTANTS
 
     @property
     def release_marker(self) -> Path:

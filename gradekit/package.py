@@ -16,7 +16,7 @@ from gradekit.errors import KitError
 from gradekit.fsio import sha256_file
 from gradekit.console import echo
 from gradekit.content import open_course
-from gradekit.layout import MANIFEST, SUBMISSION_ZIP
+from gradekit.layout import COURSE_FILE, EXERCISES, MANIFEST, SUBMISSION_ZIP
 from gradekit.submission import notebook_modules, notebook_source
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -97,8 +97,8 @@ def verify_manifest(folder: Path) -> tuple[dict | None, list[str]]:
     return manifest, changed
 
 
-def main(folder: Path = Path("exercises"), *, output: Path = Path(SUBMISSION_ZIP), assignment: str | None = None,
-         course_file: Path = Path("course.yaml")) -> int:
+def main(folder: Path = Path(EXERCISES), *, output: Path = Path(SUBMISSION_ZIP), assignment: str | None = None,
+         course_file: Path = Path(COURSE_FILE)) -> int:
     """Check your work in FOLDER is complete and compiles, then zip it with a manifest."""
     _, course = open_course(course_file, content=False)
     manifest = package(folder, output, course, assignment)

@@ -24,7 +24,7 @@ from gradekit.content import open_course
 from gradekit.course import Assignment, Course
 from gradekit.errors import KitError
 from gradekit.gradebook import student_results
-from gradekit.layout import REPORT, REPORT_FIGURES
+from gradekit.layout import COURSE_FILE, FEEDBACK, REPORT, REPORT_FIGURES
 from gradekit.results import Results
 from gradekit.fsio import write_atomic
 
@@ -235,7 +235,7 @@ def _student_row(graded: Path, student: str, res: Results, assignment: Assignmen
     cells = "".join(f'<td data-v="{v:.6g}">{round(v, 2):g}</td>' if res.has_score else '<td data-v="-1">kit error</td>'
                     for v in values)
     feedback = (f'<a href="{escape(quote(student))}/feedback.md">feedback.md</a>'
-                if (graded / student / "feedback.md").exists() else "none")
+                if (graded / student / FEEDBACK).exists() else "none")
     error = res.extra_data.get("error")
     attrs = f' class="error" title="{escape(str(error))}"' if error else ""
     return f'<tr{attrs}><th scope="row" data-v="{escape(student)}">{escape(student)}</th>{cells}<td>{feedback}</td></tr>'
@@ -316,7 +316,7 @@ $table
 
 
 def main(graded: Path = Path("graded"), *, assignment: str | None = None,
-         course_file: Path = Path("course.yaml")) -> int:
+         course_file: Path = Path(COURSE_FILE)) -> int:
     """Class report of GRADED (the --out folder of a class `grade`): GRADED/report.html and PNGs."""
     _, course = open_course(course_file, content=False)
     page = write_report(graded, course, assignment)

@@ -56,8 +56,8 @@ class TestResult(BaseModel):
         for key in FIELDS_IN_EXTRA:
             if key in extra and key not in data:
                 data[key] = extra[key]
-        if "part" not in data:
-            data["part"] = tags[0] if tags else str(data.get("name", "")).split(":")[0]
+        if "part" not in data and tags:
+            data["part"] = tags[0]
         if "output" not in data:
             data["output"] = render_output(data.get("message", ""), data.get("hint"), data.get("notes") or [])
         return data

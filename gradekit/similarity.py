@@ -27,7 +27,7 @@ from gradekit.content import open_course
 from gradekit.errors import KitError
 from gradekit.inert import for_csv_cell
 from gradekit.fsio import ensure_writable, write_atomic
-from gradekit.layout import SIMILARITY
+from gradekit.layout import COURSE_FILE, SIMILARITY
 from gradekit.submission import prepare
 
 K = 12  # the shortest run of tokens that counts as shared
@@ -357,7 +357,7 @@ $notes
 
 
 def main(submissions: Path, *, out: Path = Path("graded"), threshold: float = 0.8, given: tuple[Path, ...] = (),
-         course_file: Path = Path("course.yaml")) -> int:
+         course_file: Path = Path(COURSE_FILE)) -> int:
     """Pairs of students in SUBMISSIONS whose own code is unusually alike, side by side (offline).
 
     A high score is a reason to look, not a verdict.

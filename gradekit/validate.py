@@ -23,7 +23,7 @@ from gradekit.course import Course
 from gradekit.errors import KitError
 from gradekit.grade.feedback import feedback_markdown
 from gradekit.grade.pipeline import grade
-from gradekit.layout import KitPaths
+from gradekit.layout import COURSE_FILE, KitPaths
 from gradekit.results import Results
 from gradekit.sandbox.pool import ZygotePool
 
@@ -159,7 +159,7 @@ def _failed_names(results: Results) -> str:
     return f" (failed: {'; '.join(failed)})" if failed else ""
 
 
-def main(*, course_only: bool = False, course_file: Path = Path("course.yaml")) -> int:
+def main(*, course_only: bool = False, course_file: Path = Path(COURSE_FILE)) -> int:
     """Check course.yaml and its content; then prove the graders: reference full marks, stubs zero, every mutant caught."""
     paths, course = open_course(course_file, content=False)
     if paths.reference.is_dir() and paths.graders.is_dir() and not paths.release_marker.exists():

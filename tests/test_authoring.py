@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -107,3 +108,56 @@ def test_a_listed_file_that_is_missing_is_an_error(tmp_path, missing):
     edit_course(course_file, lambda d: d["assignments"]["part-4.2"][missing].append("nope.md" if missing == "notes"
                                                                                     else "test_nope.py"))
     one_error(validate(course_file), "nope", "Fix:")
+
+
+POOL_REFERENCE = '''"""Max pooling (a later part)."""
+
+import numpy as np
+
+
+def max_pool(x, size=2):
+    """The largest value of each size x size window."""
+    ### BEGIN SOLUTION
+    h, w = x.shape[0] // size, x.shape[1] // size
+    return x[:h * size, :w * size].reshape(h, size, w, size).max(axis=(1, 3))
+    ### END SOLUTION
+'''
+POOL_GRADER = '''import numpy as np
+
+from gradekit.checks import assert_matches, weight
+
+
+@weight(3)
+def test_windows(student, reference, rng):
+    """max_pool: 2x2 windows of a 6x6 map"""
+    x = rng.random((6, 6))
+    assert_matches(student.max_pool(x), reference.max_pool(x), what="the pooled map")
+
+
+def test_shape(student):
+    """max_pool: a 4x4 map pools to 2x2"""
+    assert np.shape(student.max_pool(np.ones((4, 4)))) == (2, 2)
+'''
+
+
+def test_a_new_assignment_needs_content_only_and_its_tests_can_be_weighted(tmp_path):
+    course_file = course_copy(tmp_path)
+    edit_course(course_file, lambda d: d["assignments"].update({"part-4.3": {
+        "title": "Part 4.3: Pooling", "files": ["pooling.py"], "graders": ["test_pooling.py"],
+        "parts": {"max_pool": {"points": 10, "public": True}}}}))
+    (tmp_path / "reference" / "pooling.py").write_text(POOL_REFERENCE)
+    (tmp_path / "graders" / "test_pooling.py").write_text(POOL_GRADER)
+    assert validate(course_file).returncode == 0
+    wrong = tmp_path / "wrong"
+    wrong.mkdir()
+    (wrong / "pooling.py").write_text("import numpy as np\n\n\ndef max_pool(x, size=2):\n"
+                                      "    return np.ones((x.shape[0] // size, x.shape[1] // size))\n")
+    scores = {}
+    for name, work in (("reference", tmp_path / "reference"), ("wrong", wrong)):
+        proc = subprocess.run([sys.executable, str(ROOT / "cli.py"), "grade", str(work), "-a", "part-4.3", "--out",
+                               str(tmp_path / f"out-{name}"), "--course", str(course_file)],
+                              capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        scores[name] = json.loads((tmp_path / f"out-{name}" / "results.json").read_text())
+    assert scores["reference"]["score"] == 10
+    assert [(t["max_score"], t["score"]) for t in scores["wrong"]["tests"]] == [(7.5, 0), (2.5, 2.5)]

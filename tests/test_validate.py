@@ -48,3 +48,15 @@ def test_validate_fails_on_an_uncaught_mutant_and_a_wrong_hint(tmp_path):
     assert "relu_harmless" in proc.stderr and "relu_wrong_hint" in proc.stderr
     assert "ok   mutant relu_in_place" in proc.stdout
     assert "ok   reference scores 100/100 on part-4.2" in proc.stdout
+
+
+def test_an_uncaught_mutant_shows_the_feedback_it_got(tmp_path):
+    course = kit_with_mutants(tmp_path, {"relu_harmless.py": HARMLESS})
+    proc = subprocess.run([sys.executable, str(ROOT / "cli.py"), "validate", "--course", str(course)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 1, proc.stdout
+    lines = proc.stdout.splitlines()
+    fail = next(i for i, line in enumerate(lines) if line.startswith("FAIL mutant relu_harmless"))
+    shown = [line for line in lines[fail + 1:] if line.startswith("     |")]
+    assert any("**Score: 100 / 100**" in line for line in shown), proc.stdout
+    assert any("| relu | 3 / 3 | done |" in line for line in shown), proc.stdout

@@ -21,12 +21,12 @@ from gradekit.grade.late import read_times
 from gradekit.grade.pipeline import grade as grade_submission
 from gradekit.grade.pipeline import grade_or_kit_error
 from gradekit.gradebook import closing_line, kit_errors, student_results
-from gradekit.layout import FEEDBACK, RESULTS
+from gradekit.layout import COURSE_FILE, EXERCISES, FEEDBACK, RESULTS
 
 
 def main(submission: Path, *, out: Path = Path("graded"), assignment: str | None = None, seed: int | None = None,
          jobs: int | None = None, force: bool = False, times: Path | None = None, shard: str | None = None,
-         course_file: Path = Path("course.yaml")) -> int:
+         course_file: Path = Path(COURSE_FILE)) -> int:
     """Grade SUBMISSION (a folder, .zip or notebook), or a class: a folder of them, one per student.
 
     Exits 0 when every submission was graded (whatever the scores), 1 when the kit could not grade one.
@@ -55,8 +55,8 @@ def main(submission: Path, *, out: Path = Path("graded"), assignment: str | None
     return 0
 
 
-def check(folder: Path = Path("exercises"), *, assignment: str | None = None,
-          course_file: Path = Path("course.yaml")) -> int:
+def check(folder: Path = Path(EXERCISES), *, assignment: str | None = None,
+          course_file: Path = Path(COURSE_FILE)) -> int:
     """Run the public tests on your work in FOLDER: a line per part, with the same hints as the grade."""
     paths, course = open_course(course_file)
     with tempfile.TemporaryDirectory(prefix="gradekit-check-") as out:

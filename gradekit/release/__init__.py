@@ -13,7 +13,7 @@ from gradekit.console import echo
 from gradekit.content import open_course
 from gradekit.course import Course
 from gradekit.errors import KitError
-from gradekit.layout import KitPaths
+from gradekit.layout import COURSE_FILE, KitPaths
 from gradekit.release.folder import Released
 from gradekit.release.handout import release_assignment, release_handout
 from gradekit.release.nbgrader import release_nbgrader
@@ -42,7 +42,7 @@ def release(paths: KitPaths, course: Course, *, assignment: str | None = None, d
 
 
 def main(assignment: str | None = None, *, dest: Path | None = None, fmt: str = "py",
-         course_file: Path = Path("course.yaml")) -> int:
+         course_file: Path = Path(COURSE_FILE)) -> int:
     """Regenerate exercises/ from reference/; or, with --to DIR, write one assignment's handout there.
 
     \b

@@ -26,7 +26,7 @@ from gradekit.content import assignment_notes
 from gradekit.course import Assignment, Course
 from gradekit.errors import KitError
 from gradekit.fsio import pyproject_dependencies, requirement_name, write_atomic
-from gradekit.layout import KitPaths, files_under
+from gradekit.layout import COURSE_FILE, EXERCISES, GRADERS, REFERENCE, KitPaths, files_under
 from gradekit.release.folder import Released, claim_folder, course_yaml, single_assignment, write_release
 from gradekit.release.notebook import handout_notebook, notebook_bytes
 from gradekit.release.public_tests import graders_folder, public_tests
@@ -93,14 +93,14 @@ def release_assignment(paths: KitPaths, course: Course, key: str, dest: Path, *,
     previous = claim_folder(dest, fmt, key).get("files", {})
     one = single_assignment(course, key)
     support = support_from_reference(paths, course)  # the whole course's: no assignment's files are support
-    work = {Path("exercises") / name: data for name, data in support.items()}
-    work.update({Path("exercises") / name: data for name, data in _student_files(paths, one, key, notebook).items()})
+    work = {Path(EXERCISES) / name: data for name, data in support.items()}
+    work.update({Path(EXERCISES) / name: data for name, data in _student_files(paths, one, key, notebook).items()})
     data = {name: content for name, content in support.items() if not name.endswith(".py")}
     tests = public_tests(paths, one.assignments[key])
     graders = graders_folder(paths, tests)
-    files = {**work, **_engine_files(paths), Path("course.yaml"): course_yaml(one, key, list(tests)).encode("utf-8")}
-    files.update({Path("reference") / name: content for name, content in data.items()})
-    files.update({Path("graders") / name: source.encode("utf-8") for name, source in graders.items()})
+    files = {**work, **_engine_files(paths), Path(COURSE_FILE): course_yaml(one, key, list(tests)).encode("utf-8")}
+    files.update({Path(REFERENCE) / name: content for name, content in data.items()})
+    files.update({Path(GRADERS) / name: source.encode("utf-8") for name, source in graders.items()})
     files.update(recorded_answers(paths, one, key, graders, data))
     notes = {key: assignment_notes(paths, one, key)}
     files[Path("README.md")] = readme(one, work, notes, key=key, notebook=notebook).encode("utf-8")

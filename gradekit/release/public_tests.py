@@ -16,6 +16,7 @@ from gradekit.content import helpers_source
 from gradekit.course import Assignment
 from gradekit.errors import not_utf8
 from gradekit.layout import KitPaths
+from gradekit.parts import declared_tests
 from gradekit.release.stubs import parse, without
 from gradekit.sandbox.runner.wire import HELPERS_MODULE, Fn
 
@@ -86,9 +87,9 @@ def _grader_text(path: Path) -> str:
 def public_tests_source(source: str, public: set[str], name: Path | str) -> str | None:
     """`source` without the tests of non-public parts and the definitions only they need; None if no test is public."""
     tree = parse(source, str(name))
-    tests = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
-             and n.name.startswith("test")}
-    hidden = {name for name, node in tests.items() if _tested_part(node) not in public}
+    declared = declared_tests(tree)
+    tests = {test.name: test.node for test in declared}
+    hidden = {test.name for test in declared if test.part not in public}
     if len(hidden) == len(tests):
         return None
     if not hidden:
@@ -107,12 +108,6 @@ def public_tests_source(source: str, public: set[str], name: Path | str) -> str 
                 needed |= _names_used([node])
                 changed = True
     return without(source, [n for n in definitions if id(n) not in keep])
-
-
-def _tested_part(test: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
-    """The part a test grades: the first line of its docstring up to ':' (the test's name without one)."""
-    doc = (ast.get_docstring(test) or "").strip().splitlines()
-    return doc[0].split(":")[0].strip() if doc else test.name
 
 
 def _defined_names(node: ast.stmt) -> set[str]:

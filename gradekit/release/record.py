@@ -30,7 +30,7 @@ from gradekit.errors import KitError
 from gradekit.fsio import write_atomic
 from gradekit.grade.proxies import ReferenceProxy, load_reference
 from gradekit.grade.session import Fixtures, Grading, run_session
-from gradekit.layout import ANSWERS, KitPaths
+from gradekit.layout import ANSWERS, GRADERS, REFERENCE, KitPaths
 from gradekit.parts import item_title, part_of
 from gradekit.release.public_tests import CHECK_SEED
 from gradekit.sandbox.runner import wire
@@ -103,7 +103,7 @@ def record_reference(paths: KitPaths, course: Course, assignment: Assignment, gr
     recorder = Recorder(load_reference(paths.reference, assignment.modules, helper_functions(source)))
     files = sorted({p for pattern in assignment.graders or ["test_*.py"] for p in graders.glob(pattern)})
     with tempfile.TemporaryDirectory(prefix="gradekit-record-") as tmp:
-        submission = prepare(paths.reference, Path(tmp) / "reference")
+        submission = prepare(paths.reference, Path(tmp) / REFERENCE)
         with Worker(submission.folder, assignment.modules, course.limits_for(assignment), helpers=source,
                     environment=course.environment) as worker, _own_test_modules(graders):
             grading = Grading(course, assignment, worker, recorder, seed)
@@ -147,13 +147,13 @@ def recorded_answers(paths: KitPaths, course: Course, key: str, graders: dict[st
     if graders and public.parts:
         with tempfile.TemporaryDirectory(prefix="gradekit-public-") as tmp:
             for name, source in graders.items():
-                write_atomic(Path(tmp) / "graders" / name, source)
+                write_atomic(Path(tmp) / GRADERS / name, source)
             for name, content in data.items():
-                write_atomic(Path(tmp) / "reference" / name, content)
-            recorder = record_reference(paths, course, public, Path(tmp) / "graders")
+                write_atomic(Path(tmp) / REFERENCE / name, content)
+            recorder = record_reference(paths, course, public, Path(tmp) / GRADERS)
             calls, helpers = recorder.calls, recorder.helpers
-    files = {Path("reference") / f"{module}.py": REPLAY_MODULE.encode("utf-8") for module in assignment.modules}
-    files[Path("reference") / ANSWERS] = answers_json(calls, helpers).encode("utf-8")
+    files = {Path(REFERENCE) / f"{module}.py": REPLAY_MODULE.encode("utf-8") for module in assignment.modules}
+    files[Path(REFERENCE) / ANSWERS] = answers_json(calls, helpers).encode("utf-8")
     return files
 
 
