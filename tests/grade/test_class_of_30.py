@@ -19,7 +19,7 @@ from gradekit.course import load_course
 from gradekit.layout import KitPaths
 from gradekit.validate import build_mutant, read_mutant
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BLOG = ROOT / "samples" / "blog_solution"
 HOSTILE = ["lie_always_equal", "lie_eq_subclass", "memory_numpy", "os_exit_in_conv2d", "monkeypatch_numpy",
            "sys_exit_at_import"]
@@ -60,7 +60,7 @@ def make_class(folder: Path) -> dict[str, str]:
         kinds[f"typical{i}"] = "typical"
     for name in HOSTILE:
         shutil.copytree(BLOG, folder / f"hostile_{name}")
-        shutil.copyfile(ROOT / "tests" / "hostile" / f"{name}.py", folder / f"hostile_{name}" / "neural_network.py")
+        shutil.copyfile(ROOT / "tests" / "sandbox" / "hostile" / f"{name}.py", folder / f"hostile_{name}" / "neural_network.py")
         kinds[f"hostile_{name}"] = "hostile"
     (folder / "damaged.zip").write_bytes(b"PK\x03\x04" + b"\x00" * 40)
     kinds["damaged"] = "broken"

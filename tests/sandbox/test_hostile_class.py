@@ -15,7 +15,7 @@ import pytest
 
 from gradekit.sandbox import isolation
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BLOG = ROOT / "samples" / "blog_solution"
 ATTACKS = ["unremovable_folder", "plant_module", "kill_everything", "kernel_objects", "traces", "kill_parent"]
 
@@ -28,7 +28,7 @@ def cli(*args: str) -> subprocess.CompletedProcess:
 
 
 def hostile(name: str, folder: Path) -> None:
-    source = (ROOT / "tests" / "hostile" / f"{name}.py").read_text()
+    source = (ROOT / "tests" / "sandbox" / "hostile" / f"{name}.py").read_text()
     values = {"MARKER": f"gk-class-{uuid.uuid4().hex[:12]}", "REPO": str(ROOT), "SENTINEL": str(folder / "S"),
               "REPO_SENTINEL": str(folder / "R")}
     for key, value in values.items():

@@ -1,6 +1,6 @@
 """Hostile submissions graded through the public engine: none may crash, escape, linger or score.
 
-Each submission in tests/hostile/ is graded as part-4.2 with `gradekit.grade.pipeline.grade`, under
+Each submission in tests/sandbox/hostile/ is graded as part-4.2 with `gradekit.grade.pipeline.grade`, under
 a copy of the course with short limits. Every grade must finish and write a valid results.json;
 conv2d must score 0 and the total no more than the blank handout's; no file may appear outside
 the sandbox and no process the attack started may survive.
@@ -27,7 +27,7 @@ from gradekit.sandbox import isolation
 from gradekit.sandbox import worker as worker_module
 from gradekit.sandbox.zygote import Zygote
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 HOSTILE = Path(__file__).with_name("hostile")
 ASSIGNMENT = "part-4.2"
 LIMITS = {"call_timeout_s": 2, "memory_mb": 512, "cpu_s": 20}
@@ -103,7 +103,7 @@ def processes_with(marker: str) -> list[str]:
 
 def grade_attack(name: str, tmp_path: Path, kit: Kit, layer: str | None = None, *, may_score: bool = False,
                  **values: str) -> Graded:
-    """Grade tests/hostile/<name>.py and check what must hold for every attack."""
+    """Grade tests/sandbox/hostile/<name>.py and check what must hold for every attack."""
     marker = values.pop("MARKER", f"gk-hostile-{uuid.uuid4().hex[:12]}")
     sentinel, repo_sentinel = tmp_path / "SENTINEL", ROOT / f".{marker}"
     values = {"SENTINEL": str(sentinel), "REPO_SENTINEL": str(repo_sentinel), "MARKER": marker,

@@ -1,6 +1,6 @@
 """What a worker forked by the warm sandbox can change, and that the next submission sees none of it.
 
-tests/containment/survey.py is a submission that lists every folder it can write to and leaves a
+tests/sandbox/containment/survey.py is a submission that lists every folder it can write to and leaves a
 marker in each and in every kind of kernel object that outlives a process; a second submission
 forked by the same zygote then looks for the markers. Run as root, the sandbox's processes must
 be nobody on the host.

@@ -17,7 +17,7 @@ import pytest
 from gradekit.course import load_course
 from gradekit.grade.late import lateness, parse_time
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "samples" / "blog_solution"
 
 

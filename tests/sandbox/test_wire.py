@@ -18,7 +18,7 @@ from gradekit.layout import KitPaths
 from gradekit.sandbox.runner import wire
 from gradekit.sandbox.runner.wire import Fn, WireError
 
-FUNCTIONS = helper_functions(helpers_source(KitPaths(Path(__file__).resolve().parents[1])))
+FUNCTIONS = helper_functions(helpers_source(KitPaths(Path(__file__).resolve().parents[2])))
 
 # -- strategies ----------------------------------------------------------------------------------------
 dtypes = st.sampled_from(sorted(wire.ARRAY_DTYPES)).map(np.dtype)

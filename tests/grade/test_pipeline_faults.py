@@ -21,7 +21,7 @@ from gradekit.gradebook import write_gradebook
 from gradekit.grade import pipeline as run
 from gradekit.layout import KitPaths
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "samples" / "blog_solution"
 
 
