@@ -13,11 +13,8 @@ from datetime import datetime, timezone
 from html import escape
 from pathlib import Path
 from string import Template
+from typing import Any
 from urllib.parse import quote
-
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
 
 from gradekit.console import echo
 from gradekit.content import open_course
@@ -114,7 +111,22 @@ def short_hint(hint: str) -> str:
     return hint.split(":")[0].strip()[:70]
 
 
-def _png(fig: Figure) -> bytes:
+def _figure(width: float, height: float) -> Any:
+    """A matplotlib Figure (imported here, not with the module: every command line run would pay ~0.2 s for it)."""
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height))
+
+
+def _integer_ticks() -> Any:
+    from matplotlib.ticker import MaxNLocator
+
+    return _integer_ticks()
+
+
+def _png(fig: Any) -> bytes:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     FigureCanvasAgg(fig)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
@@ -124,20 +136,20 @@ def _png(fig: Figure) -> bytes:
 def score_figure(results: dict[str, Results], max_score: float) -> bytes:
     """Histogram of the students' scores, with the mean and median marked."""
     scores = [r.score for r in results.values()]
-    fig = Figure(figsize=(8, 4))
+    fig = _figure(8, 4)
     ax = fig.add_subplot()
     ax.hist(scores, bins=10, range=(0, max_score), color="#4c72b0", edgecolor="white")
     ax.axvline(statistics.mean(scores), color="#c44e52", linestyle="--", label=f"mean {statistics.mean(scores):.1f}")
     ax.axvline(statistics.median(scores), color="#55a868", label=f"median {statistics.median(scores):.1f}")
     ax.set(xlabel=f"score (out of {max_score:g})", ylabel="students", title="Score distribution", xlim=(0, max_score))
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.yaxis.set_major_locator(_integer_ticks())
     ax.legend()
     return _png(fig)
 
 
 def rates_figure(rates: list[PassRate], parts: list[str]) -> bytes:
     """One horizontal bar per test: the share of students passing it, labelled passed/total."""
-    fig = Figure(figsize=(10, 1 + 0.32 * len(rates)))
+    fig = _figure(10, 1 + 0.32 * len(rates))
     ax = fig.add_subplot()
     colours = [f"C{parts.index(r.part) % 10}" if r.part in parts else "grey" for r in rates]
     bars = ax.barh([r.name[:90] for r in rates], [100 * r.passed / r.total for r in rates], color=colours)
@@ -150,14 +162,14 @@ def rates_figure(rates: list[PassRate], parts: list[str]) -> bytes:
 
 def mistakes_figure(mistakes: list[FrequentMistake]) -> bytes:
     """How many students each recognised mistake was found in."""
-    fig = Figure(figsize=(10, 1.2 + 0.35 * max(len(mistakes), 1)))
+    fig = _figure(10, 1.2 + 0.35 * max(len(mistakes), 1))
     ax = fig.add_subplot()
     if mistakes:
         bars = ax.barh([f"{m.part}: {short_hint(m.hint)}" for m in mistakes], [len(m.students) for m in mistakes],
                        color="#dd8452")
         ax.bar_label(bars, padding=3, fontsize=8)
         ax.invert_yaxis()
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.xaxis.set_major_locator(_integer_ticks())
     else:
         ax.text(0.5, 0.5, "No recognised mistakes", ha="center", va="center", transform=ax.transAxes)
         ax.set(xticks=[], yticks=[])

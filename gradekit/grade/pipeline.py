@@ -98,8 +98,9 @@ def run_in_worker(intake: Intake, paths: KitPaths, course: Course, chosen: Assig
     worker = Worker(intake.submission.folder, chosen.modules, course.limits_for(chosen), force_layer=force_layer,
                     zygote=zygote, helpers=helpers, environment=course.environment)
     with stopping.cleanup_on_stop(worker.close), worker:
-        import_errors = {k: v for k, v in (worker.wait_ready().get("errors") or {}).items() if v}
+        # The reference imports here while the worker imports the submission in its sandbox.
         reference = load_reference(paths.reference, chosen.modules, helper_functions(helpers))
+        import_errors = {k: v for k, v in (worker.wait_ready().get("errors") or {}).items() if v}
         session = run_session(graders, paths.graders, Grading(course, chosen, worker, reference, seed, import_errors))
         if session.exit_code not in (0, 1, 5):  # 5: no test of this assignment's parts
             raise KitError(f"the graders did not run (pytest exit {session.exit_code}): {_tail(session.output)}",

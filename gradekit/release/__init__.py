@@ -15,8 +15,6 @@ from gradekit.course import Course
 from gradekit.errors import KitError
 from gradekit.layout import COURSE_FILE, KitPaths
 from gradekit.release.folder import Released
-from gradekit.release.handout import release_assignment, release_handout
-from gradekit.release.nbgrader import release_nbgrader
 
 FORMATS = ("py", "notebook", "nbgrader")
 
@@ -26,6 +24,10 @@ __all__ = ["FORMATS", "Released", "main", "release"]
 def release(paths: KitPaths, course: Course, *, assignment: str | None = None, dest: Path | None = None,
             fmt: str = "py") -> Released:
     """The course's exercises/, or one assignment's handout (`fmt` py or notebook) or nbgrader course in `dest`."""
+    # Imported here: nbformat and what it loads take ~0.9 s, which every other command would pay.
+    from gradekit.release.handout import release_assignment, release_handout
+    from gradekit.release.nbgrader import release_nbgrader
+
     if fmt not in FORMATS:
         raise KitError(f"unknown format '{fmt}'", fix=f"use one of: {', '.join(FORMATS)}")
     if dest is None:
