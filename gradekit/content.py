@@ -13,7 +13,7 @@ import jinja2
 
 from gradekit.course import Assignment, Course, load_course
 from gradekit.errors import KitError, not_utf8
-from gradekit.layout import KitPaths
+from gradekit.layout import KitPaths, grader_modules
 from gradekit.sandbox.runner.wire import HELPERS_MODULE, named_functions
 
 
@@ -62,15 +62,11 @@ def assignment_notes(paths: KitPaths, course: Course, key: str) -> list[str]:
 
 def grader_files(paths: KitPaths, key: str, assignment: Assignment) -> list[Path]:
     """The grader files of an assignment: those its `graders` name (patterns allowed), else every test_*.py."""
-    patterns = assignment.graders or ["test_*.py"]
-    found: list[Path] = []
-    for pattern in patterns:
-        matches = sorted(p for p in paths.graders.glob(pattern) if p.is_file())
-        if not matches and assignment.graders:
+    for pattern in assignment.graders:
+        if not grader_modules(paths.graders, [pattern]):
             raise KitError(f"assignment '{key}' lists the grader '{pattern}', which is not in {paths.graders}",
                            path=paths.course_file, fix=f"add graders/{pattern} or remove it from the assignment's graders")
-        found += [p for p in matches if p not in found]
-    return found
+    return grader_modules(paths.graders, assignment.graders)
 
 
 def open_course(course_file: Path, *, content: bool = True) -> tuple[KitPaths, Course]:

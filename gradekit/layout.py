@@ -55,6 +55,13 @@ def files_under(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file() and not ignored(p.relative_to(folder)))
 
 
+def grader_modules(folder: Path, patterns: Iterable[str] = ()) -> list[Path]:
+    """The grader modules in `folder` that `patterns` name (an assignment's `graders`; none: every test_*.py)."""
+    chosen = list(patterns) or ["test_*.py"]
+    return sorted({p for pattern in chosen for p in folder.glob(pattern)
+                   if p.is_file() and p.suffix == ".py" and not ignored(p.name)})
+
+
 @dataclass(frozen=True)
 class KitPaths:
     """Where the course's content lives, from the folder holding course.yaml."""
@@ -98,12 +105,6 @@ class KitPaths:
     def conftest(self) -> Path:
         """The course's own fixtures for its graders, if it has any."""
         return self.graders / CONFTEST
-
-    def grader_files(self, patterns: Iterable[str] = ()) -> list[Path]:
-        """The grader modules in graders/ that `patterns` name (an assignment's `graders`; none: every test_*.py)."""
-        chosen = list(patterns) or ["test_*.py"]
-        return sorted({p for pattern in chosen for p in self.graders.glob(pattern)
-                       if p.is_file() and p.suffix == ".py" and not ignored(p.name)})
 
     @property
     def mutants(self) -> Path:

@@ -121,7 +121,7 @@ def _figure(width: float, height: float) -> Any:
 def _integer_ticks() -> Any:
     from matplotlib.ticker import MaxNLocator
 
-    return _integer_ticks()
+    return MaxNLocator(integer=True)
 
 
 def _png(fig: Any) -> bytes:

@@ -24,7 +24,7 @@ from typing import Callable
 import gradekit
 from gradekit import stopping
 from gradekit.content import helper_functions, helpers_source
-from gradekit.course import Course, Limits
+from gradekit.course import Course
 from gradekit.errors import KitError
 from gradekit.fsio import tree_digest
 from gradekit.gradebook import write_gradebook
@@ -32,8 +32,8 @@ from gradekit.grade.pipeline import grade_or_kit_error
 from gradekit.grade.proxies import load_reference
 from gradekit.layout import CLASS_OUTPUTS, RESULTS, KitPaths, ignored
 from gradekit.results import GRADED, NO_SUBMISSION, Results, TestResult, load_results, save_results
-from gradekit.sandbox.pool import ZygotePool
-from gradekit.sandbox.zygote import Zygote, ZygoteDied
+from gradekit.sandbox.pool import ZygotePool, launch_zygotes
+from gradekit.sandbox.zygote import Zygote
 
 SUBMISSION_SUFFIXES = (".zip", ".ipynb")
 KIT_OUTPUT_NAMES = {name.casefold() for name in CLASS_OUTPUTS}  # casefolded: some disks ignore case
@@ -138,7 +138,7 @@ def grade_class(folder: Path, out: Path, *, paths: KitPaths, course: Course, ass
     zygotes: list[Zygote] = []
     context = multiprocessing.get_context("fork")
     with stopping.cleanup_on_stop(lambda: _close(zygotes)), stopping.cleanup_on_stop(_stop_grading_processes):
-        zygotes += _launch_zygotes(min(jobs, len(todo)), course.limits_for(chosen))  # they import while we do
+        zygotes += launch_zygotes(min(jobs, len(todo)), course.limits_for(chosen))  # they import while we do
         guard = context.Process(target=_guard, args=(zygotes, os.getpid()), daemon=True)
         guard.start()
         try:
@@ -191,15 +191,6 @@ def _closed_at_exit(zygote: Zygote) -> None:
 
 
 _pool = ZygotePool(on_start=_closed_at_exit)  # per grading process: its warm sandbox
-
-
-def _launch_zygotes(count: int, limits: Limits) -> list[Zygote]:
-    """One warm sandbox per grading process, started before the forks."""
-    zygotes = [Zygote(limits) for _ in range(count if Zygote.available() else 0)]
-    for zygote in zygotes:
-        with contextlib.suppress(ZygoteDied):  # its grading process tries again, and says so if it must
-            zygote.launch()
-    return zygotes
 
 
 def _init_grading_process(zygotes: list[Zygote], taken, parent: int) -> None:

@@ -19,7 +19,7 @@ import scipy
 import gradekit
 from gradekit import stopping
 from gradekit.authoring import require_sound_graders
-from gradekit.content import grader_files, helper_functions, helpers_source
+from gradekit.content import helper_functions, helpers_source
 from gradekit.course import Assignment, Course
 from gradekit.errors import KitError, KitFault
 from gradekit.fsio import write_atomic

@@ -15,7 +15,7 @@ from pathlib import Path
 from gradekit.content import helpers_source
 from gradekit.course import Assignment
 from gradekit.errors import not_utf8
-from gradekit.layout import KitPaths
+from gradekit.layout import KitPaths, grader_modules
 from gradekit.parts import declared_tests
 from gradekit.release.stubs import parse, without
 from gradekit.sandbox.runner.wire import HELPERS_MODULE, Fn
@@ -47,7 +47,7 @@ def public_tests(paths: KitPaths, assignment: Assignment) -> dict[str, str]:
     """The assignment's grader files with public tests (name -> source), those tests only."""
     public = {name for name, part in assignment.parts.items() if part.public}
     shipped = {}
-    for path in paths.grader_files(assignment.graders):
+    for path in grader_modules(paths.graders, assignment.graders):
         source = public_tests_source(_grader_text(path), public, path.relative_to(paths.root))
         if source is not None:
             shipped[path.name] = source

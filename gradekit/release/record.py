@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 
-import numpy as np
 import pytest
 
 from gradekit.content import helper_functions, helpers_source
@@ -30,7 +29,7 @@ from gradekit.errors import KitError
 from gradekit.fsio import write_atomic
 from gradekit.grade.proxies import ReferenceProxy, load_reference
 from gradekit.grade.session import Fixtures, Grading, run_session
-from gradekit.layout import ANSWERS, GRADERS, REFERENCE, KitPaths
+from gradekit.layout import ANSWERS, GRADERS, REFERENCE, KitPaths, grader_modules
 from gradekit.parts import item_title, part_of
 from gradekit.release.public_tests import CHECK_SEED
 from gradekit.sandbox.runner import wire
@@ -101,7 +100,7 @@ def record_reference(paths: KitPaths, course: Course, assignment: Assignment, gr
     """Run `graders` for `assignment` with the reference as the student; its recorder holds the calls they made."""
     source = helpers_source(paths)
     recorder = Recorder(load_reference(paths.reference, assignment.modules, helper_functions(source)))
-    files = sorted({p for pattern in assignment.graders or ["test_*.py"] for p in graders.glob(pattern)})
+    files = grader_modules(graders, assignment.graders)
     with tempfile.TemporaryDirectory(prefix="gradekit-record-") as tmp:
         submission = prepare(paths.reference, Path(tmp) / REFERENCE)
         with Worker(submission.folder, assignment.modules, course.limits_for(assignment), helpers=source,

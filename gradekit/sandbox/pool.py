@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Callable
 
 from gradekit.course import Limits
-from gradekit.sandbox.zygote import Zygote
+from gradekit.sandbox.zygote import Zygote, ZygoteDied
 
 
 class ZygotePool:
@@ -36,3 +37,15 @@ class ZygotePool:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def launch_zygotes(count: int, limits: Limits) -> list[Zygote]:
+    """`count` warm sandboxes started now (a class run's, one per grading process, before the forks).
+
+    One that fails to start is returned all the same: its grading process tries again, and says so if it must.
+    """
+    zygotes = [Zygote(limits) for _ in range(count if Zygote.available() else 0)]
+    for zygote in zygotes:
+        with contextlib.suppress(ZygoteDied):
+            zygote.launch()
+    return zygotes

@@ -118,7 +118,7 @@ class Worker:
         self.start_failure: StudentError | None = None  # the submission could not even be imported
         self.fault: str | None = None  # the kit failed (a sandbox died or could not start): never the student's
         self._oom_kills = 0  # the memory cgroup's count when this worker started
-        self._scratch = tempfile.TemporaryDirectory(prefix="gradekit-worker-")
+        self._scratch: tempfile.TemporaryDirectory | None = None  # made on start, once it will be cleaned up
         _no_dumping()
 
     # -- life cycle -------------------------------------------------------------------------
@@ -135,6 +135,7 @@ class Worker:
             self.layer, root = self.zygote.layer, self.zygote.root
             self.notes = self.zygote.plan.notes if self.zygote.plan else []
         else:
+            self._scratch = self._scratch or tempfile.TemporaryDirectory(prefix="gradekit-worker-")
             os.chmod(self._scratch.name, 0o777)
             if self.force_layer != "rlimits":
                 unprivileged.expose(self.submission, self.submission.parent)
@@ -184,7 +185,8 @@ class Worker:
 
     def close(self) -> None:
         self.stop()
-        self._scratch.cleanup()
+        if self._scratch is not None:
+            self._scratch.cleanup()
 
     def __enter__(self) -> "Worker":
         self.start()
