@@ -15,7 +15,7 @@ from gradekit.content import open_course
 from gradekit.course import Course
 from gradekit.csvfile import read_csv
 from gradekit.errors import KitError
-from gradekit.fsio import pyproject_dependencies, requirement_name, write_atomic
+from gradekit.fsio import runtime_dependencies, write_atomic
 from gradekit.inert import for_csv_cell
 from gradekit.layout import COURSE_FILE, KitPaths, files_under
 from gradekit.results import KIT_ERROR
@@ -23,7 +23,6 @@ from gradekit.results import KIT_ERROR
 KIT = Path(gradekit.__file__).resolve().parent.parent  # cli.py, gradekit/ and pyproject.toml
 TEMPLATES = Path(__file__).with_name("templates") / "gradescope"
 SCRIPTS = ("setup.sh", "run_autograder")
-NOT_FOR_GRADING = {"nbgrader"}  # authors notebooks; grading never imports it
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can record: the same bytes on every export
 
 CANVAS_PEOPLE = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
@@ -40,7 +39,7 @@ def export_gradescope(paths: KitPaths, course: Course, assignment: str | None, o
     name = assignment or course.default_assignment
     chosen = course.assignment(name)
     scripts = {
-        "setup.sh": _render("setup.sh", PACKAGES=" ".join(map(shlex.quote, _grading_requirements()))),
+        "setup.sh": _render("setup.sh", PACKAGES=" ".join(map(shlex.quote, runtime_dependencies(KIT / "pyproject.toml")))),
         "run_autograder": _render("run_autograder", ASSIGNMENT=shlex.quote(name),
                                   FILES=" ".join(map(shlex.quote, chosen.files)), MAX_SCORE=f"{chosen.max_score:g}"),
     }
@@ -53,11 +52,6 @@ def export_gradescope(paths: KitPaths, course: Course, assignment: str | None, o
                        fix="export from a complete checkout of the kit")
     write_atomic(Path(output), _zip({**{k: p.read_bytes() for k, p in files.items()}, **scripts}))
     return Path(output)
-
-
-def _grading_requirements() -> list[str]:
-    """The kit's dependencies (pyproject.toml), less those grading never imports."""
-    return [d for d in pyproject_dependencies(KIT / "pyproject.toml") if requirement_name(d) not in NOT_FOR_GRADING]
 
 
 def _render(template: str, **values: str) -> bytes:

@@ -87,3 +87,11 @@ def pyproject_dependencies(pyproject: Path) -> list[str]:
 def requirement_name(requirement: str) -> str:
     """The distribution a requirement names ('numpy>=1.24; ...' -> 'numpy')."""
     return re.split(r"[\s\[<>=!~;]", requirement, maxsplit=1)[0].lower()
+
+
+AUTHORING_ONLY = frozenset({"nbgrader"})  # writes nbgrader courses; neither grading nor a handout imports it
+
+
+def runtime_dependencies(pyproject: Path) -> list[str]:
+    """The kit's dependencies that grading and a handout's `check` need: all but the authoring-only ones."""
+    return [r for r in pyproject_dependencies(pyproject) if requirement_name(r) not in AUTHORING_ONLY]

@@ -25,7 +25,7 @@ import gradekit
 from gradekit.content import assignment_notes
 from gradekit.course import Assignment, Course
 from gradekit.errors import KitError
-from gradekit.fsio import pyproject_dependencies, requirement_name, write_atomic
+from gradekit.fsio import runtime_dependencies, write_atomic
 from gradekit.layout import COURSE_FILE, EXERCISES, GRADERS, REFERENCE, KitPaths, files_under
 from gradekit.release.folder import Released, claim_folder, course_yaml, single_assignment, write_release
 from gradekit.release.notebook import handout_notebook, notebook_bytes
@@ -35,7 +35,6 @@ from gradekit.release.record import recorded_answers
 from gradekit.release.stubs import function_spans, others_work, stub_source, without
 
 PLOTS = (".png",)  # saved by running the exercises: not part of a handout
-INSTRUCTOR_ONLY = {"nbgrader"}  # the kit's dependencies a handout need not install
 
 
 def release_handout(root: Path, course: Course, dest: Path | None = None) -> list[Path]:
@@ -122,7 +121,6 @@ def _engine_files(paths: KitPaths) -> dict[Path, bytes]:
     engine = Path(gradekit.__file__).resolve().parent
     files = {Path("cli.py"): (paths.root / "cli.py").read_bytes()}
     files.update({Path("gradekit") / p.relative_to(engine): p.read_bytes() for p in files_under(engine)})
-    requirements = [r for r in pyproject_dependencies(paths.root / "pyproject.toml")
-                    if requirement_name(r) not in INSTRUCTOR_ONLY]
+    requirements = runtime_dependencies(paths.root / "pyproject.toml")
     files[Path("requirements.txt")] = "".join(f"{r}\n" for r in requirements).encode("utf-8")
     return files
