@@ -26,6 +26,8 @@ class ProgressPrinter:
             return
         res = p.results
         score = "?" if res is None else f"{res.score:g}/{res.max_score:g}" if res.has_score else res.status
+        if res is not None and res.reason:
+            score += f" ({res.ending}: {res.reason})" if res.has_score else f" ({res.reason})"
         eta = f"{p.eta:.0f} s left" if p.done < p.total else "done"
         if self.tty:
             bar = "#" * int(30 * p.done / p.total)

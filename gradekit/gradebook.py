@@ -56,10 +56,15 @@ def kit_errors(results: dict[str, Results]) -> list[str]:
     return sorted(student for student, res in results.items() if res.status == KIT_ERROR)
 
 
+ENDINGS = ("not importing", "timed out", "empty")  # graded, but worth a look: said with names after a class
+
+
 def closing_line(results: dict[str, Results]) -> str:
-    """`N graded, M kit errors: alice, bob` for the end of a class run."""
+    """`N graded (2 not importing: bob, carl; 1 empty: dan), M kit errors: alice, bob` for the end of a class run."""
     failed = kit_errors(results)
-    line = f"{len(results) - len(failed)} graded"
+    who = {ending: sorted(s for s, r in results.items() if r.ending == ending) for ending in ENDINGS}
+    details = "; ".join(f"{len(names)} {ending}: {', '.join(names)}" for ending, names in who.items() if names)
+    line = f"{len(results) - len(failed)} graded" + (f" ({details})" if details else "")
     return line + (f", {len(failed)} kit error{'s' * (len(failed) != 1)}: {', '.join(failed)}" if failed else "")
 
 

@@ -230,7 +230,8 @@ def _mistakes_table(mistakes: list[FrequentMistake]) -> str:
 
 
 def _students_table(graded: Path, results: dict[str, Results], assignment: Assignment) -> str:
-    heads = [("student", "student", "text"), ("score", f"score /{assignment.max_score:g}", "num"),
+    heads = [("student", "student", "text"), ("status", "status", "text"),
+             ("score", f"score /{assignment.max_score:g}", "num"),
              *((p, f"{p} /{spec.points:g}", "num") for p, spec in assignment.parts.items()),
              ("late", "late penalty", "num")]
     head = "".join(f'<th scope="col" data-key="{escape(key)}" data-type="{kind}"'
@@ -248,9 +249,12 @@ def _student_row(graded: Path, student: str, res: Results, assignment: Assignmen
                     for v in values)
     feedback = (f'<a href="{escape(quote(student))}/feedback.md">feedback.md</a>'
                 if (graded / student / FEEDBACK).exists() else "none")
-    error = res.extra_data.get("error")
+    error = res.extra_data.get("error") or (res.reason if not res.has_score else "")
     attrs = f' class="error" title="{escape(str(error))}"' if error else ""
-    return f'<tr{attrs}><th scope="row" data-v="{escape(student)}">{escape(student)}</th>{cells}<td>{feedback}</td></tr>'
+    why = f'<td data-v="{escape(res.ending)}" title="{escape(res.reason)}">{escape(res.ending)}' + \
+        (f'<br><small>{escape(res.reason)}</small>' if res.reason else "") + "</td>"
+    return (f'<tr{attrs}><th scope="row" data-v="{escape(student)}">{escape(student)}</th>{why}{cells}'
+            f'<td>{feedback}</td></tr>')
 
 
 # Sorting: on load and on every change of the URL's #sort=<column>-<asc|desc>, which a header click sets.

@@ -17,7 +17,8 @@ from gradekit.fsio import write_atomic
 
 Status = Literal["passed", "failed"]
 GRADED, NO_SUBMISSION, KIT_ERROR = "graded", "no-submission", "kit-error"  # a submission's extra_data.status
-FIELDS_IN_EXTRA = ("part", "message", "hint", "notes", "not_started", "instructor", "seconds")
+MISSING_FILE = "MissingFile"  # the import error of a module the submission does not have
+FIELDS_IN_EXTRA = ("part", "message", "hint", "notes", "not_started", "failure", "instructor", "seconds")
 
 
 def render_output(message: str, hint: str | None, notes: list[str]) -> str:
@@ -40,6 +41,7 @@ class TestResult(BaseModel):
     hint: str | None = None
     notes: list[str] = Field(default_factory=list)
     not_started: bool = False
+    failure: str = ""  # why it failed: mismatch, grader, or how the student's code failed (exception, timeout, ...)
     instructor: str = ""
     seconds: float = 0.0
     output: str = ""
@@ -93,6 +95,38 @@ class Results(BaseModel):
     def has_score(self) -> bool:
         """False for a kit error: the kit could not grade it, so there is no score, not a zero."""
         return self.status != KIT_ERROR
+
+    @property
+    def ending(self) -> str:
+        """How the submission's grading ended, for summaries: kit error, empty, not importing, timed out or graded."""
+        if self.status == KIT_ERROR:
+            return KIT_ERROR
+        if self.status == NO_SUBMISSION:
+            return "empty"
+        if self._import_failures():
+            return "not importing"
+        if any(t.failure == "timeout" for t in self.tests):
+            return "timed out"
+        return GRADED
+
+    @property
+    def reason(self) -> str:
+        """Why it ended so (empty for a submission graded as it is): the first line a student reads about it."""
+        if self.ending == "timed out":
+            stopped = next(t for t in self.tests if t.failure == "timeout")
+            return f"{stopped.name}: {stopped.message}"
+        if self.ending == "not importing":
+            return self._import_failures()[0]
+        if self.ending == GRADED:
+            failed = [t for t in self.tests if t.status == "failed"]
+            return f"every test failed, the first: {failed[0].name}: {failed[0].message}" \
+                if self.score == 0 and failed and len(failed) == len(self.tests) else ""
+        return (self.output.splitlines() or [""])[0]
+
+    def _import_failures(self) -> list[str]:
+        """Why modules that are in the submission did not import (extra_data.import_errors: module -> type, reason)."""
+        errors = (self.extra_data.get("import_errors") or {}).values()
+        return [e.get("reason", "") for e in errors if isinstance(e, dict) and e.get("type") != MISSING_FILE]
 
     def part_scores(self) -> dict[str, tuple[float, float]]:
         """Score and maximum per graded part, in test order (to the hundredth, as points are given)."""

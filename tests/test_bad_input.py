@@ -161,3 +161,18 @@ def test_seed_out_of_range_is_refused_before_grading(tmp_path, seed):
     proc = run_cli("grade", str(SAMPLE), "--out", str(tmp_path / "out"), "--seed", seed)
     assert_one_clear_error(proc, "--seed", "4294967295")
     assert not (tmp_path / "out" / "results.json").exists()
+
+
+@pytest.mark.parametrize("args, needles", [
+    (["samples/blog_solution", "-a", "part-9"], ["no assignment 'part-9'", "use one of"]),
+    (["samples/blog_solution", "--shard", "0/2"], ["splits a class", "drop --shard"]),
+    (["samples", "--shard", "2/2"], ["--shard 2/2 is not K/N"]),
+    (["samples", "--shard", "7/8"], ["shard 7/8 holds no submission"]),
+])
+def test_bad_grade_options_are_refused_before_anything_is_written(tmp_path, args, needles):
+    out = tmp_path / "out"
+    proc = run_cli("grade", *args, "--out", str(out))
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stdout + proc.stderr
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and all(n in errors[0] for n in needles), proc.stderr
+    assert not out.exists()

@@ -33,16 +33,20 @@ def main(submission: Path, *, out: Path = Path("graded"), assignment: str | None
     """
     stopping.exit_on_signals(message=_stopped)
     paths, course = open_course(course_file)
+    course.assignment(assignment)  # every option is checked before anything is graded or written
+    part = parse_shard(shard)
     ensure_writable(out)
     submitted = read_times(times) if times else {}
     if is_class_folder(submission, course, assignment):
         gradebook = grade_class(submission, out, paths=paths, course=course, assignment=assignment, jobs=jobs,
-                                force=force, seed=seed, times=submitted, shard=parse_shard(shard),
-                                on_progress=ProgressPrinter())
+                                force=force, seed=seed, times=submitted, shard=part, on_progress=ProgressPrinter())
         results = student_results(out)
         echo(f"Gradebook: {gradebook}")
         echo(closing_line(results))
         return 1 if kit_errors(results) else 0
+    if part is not None:
+        raise KitError(f"--shard {shard} splits a class, and this is one submission", path=submission,
+                       fix="drop --shard, or pass the folder that holds the class")
     results = grade_or_kit_error(submission, out, paths=paths, course=course, assignment=assignment, seed=seed,
                                  submitted_at=submitted.get(submission.stem))
     if not results.has_score:

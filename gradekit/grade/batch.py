@@ -131,7 +131,10 @@ def grade_class(folder: Path, out: Path, *, paths: KitPaths, course: Course, ass
     chosen = course.assignment(name)
     entries = class_entries(Path(folder))
     if shard is not None:
-        entries = [e for i, e in enumerate(entries) if i % shard[1] == shard[0]]
+        everyone, entries = len(entries), [e for i, e in enumerate(entries) if i % shard[1] == shard[0]]
+        if not entries:
+            raise KitError(f"shard {shard[0]}/{shard[1]} holds no submission: the class has {everyone}", path=folder,
+                           fix=f"use at most {everyone} shards")
     todo = [e for e in entries if force or not is_current(e, out, course, name)]
     jobs = jobs or os.cpu_count() or 1
     calls = [(e, out, paths, course, name, seed, (times or {}).get(e.student)) for e in todo]

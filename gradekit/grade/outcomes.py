@@ -29,6 +29,7 @@ class Outcome:
     detail: str = ""
     notes: list[str] = field(default_factory=list)
     not_started: bool = False
+    failure: str = ""  # why it failed: mismatch, grader, or the student error's kind (exception, timeout, crash, ...)
     duration: float = 0.0
 
 
@@ -52,14 +53,14 @@ def outcome_of(item: pytest.Item, call: pytest.CallInfo, log: CallLog, seed: int
 
 def _explain_failure(out: Outcome, exc: BaseException) -> None:
     if isinstance(exc, StudentFailure):
-        out.message = str(exc)
+        out.message, out.failure = str(exc), exc.error.kind
         out.not_started = exc.error.type == "NotImplementedError"
         out.detail += "\n" + "\n".join(exc.error.trace)
     elif isinstance(exc, Mismatch):
-        out.message, out.hint = exc.public, exc.hint
+        out.message, out.hint, out.failure = exc.public, exc.hint, "mismatch"
         out.detail += "\n" + exc.detail
     elif isinstance(exc, AssertionError):
-        out.message = str(exc).split("\nassert ")[0]
+        out.message, out.failure = str(exc).split("\nassert ")[0], "mismatch"
     else:
-        out.message = GRADER_FAILED
+        out.message, out.failure = GRADER_FAILED, "grader"
         out.detail += "\n" + "".join(traceback.format_exception(exc))[-3000:]

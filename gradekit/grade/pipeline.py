@@ -125,6 +125,8 @@ def build_results(source: Path, chosen: Assignment, intake: Intake, session: Ses
                         f"(it holds {_listing(source)}).")
     extra = {"submission_sha256": intake.submission.digest, "submission": intake.submission.source.name,
              "manifest_created": (intake.manifest or {}).get("created"), "manifest_mismatch": intake.changed,
+             "import_errors": {module: {"type": error.get("type"), "reason": import_failure(module, error)}
+                               for module, error in sorted(sandbox.import_errors.items())},
              **meta, "raw_score": raw, "late": {"submitted_at": late.submitted_at, "days_late": late.days_late,
                                                 "penalty": late.penalty, "source": late.source}}
     return Results(score=max(0.0, total([raw, -late.penalty])), max_score=chosen.max_score,

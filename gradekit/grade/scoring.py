@@ -56,7 +56,8 @@ def _test_result(outcome: Outcome, most: float, visibility: str) -> TestResult:
     return TestResult(
         name=outcome.name, score=most if outcome.passed else 0.0, max_score=most,
         status="passed" if outcome.passed else "failed", part=outcome.part, message=outcome.message,
-        hint=outcome.hint, notes=outcome.notes, not_started=outcome.not_started, instructor=outcome.detail.strip(),
+        hint=outcome.hint, notes=outcome.notes, not_started=outcome.not_started, failure=outcome.failure,
+        instructor=outcome.detail.strip(),
         seconds=round(outcome.duration, 3), visibility=visibility,
         output=render_output(outcome.message, outcome.hint, outcome.notes),
     )

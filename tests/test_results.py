@@ -1,0 +1,87 @@
+"""Results as typed data: Gradescope's shape on disk, and how each submission ended, said without parsing text."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from gradekit.gradebook import closing_line
+from gradekit import results as model
+from gradekit.results import KIT_ERROR, NO_SUBMISSION, Results
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "samples" / "blog_solution"
+
+
+def a_test(part: str, passed: bool, **fields) -> model.TestResult:
+    return model.TestResult(name=f"{part}: a check", score=1.0 if passed else 0.0, max_score=1.0,
+                      status="passed" if passed else "failed", part=part, **fields)
+
+
+def results(*tests: model.TestResult, **extra) -> Results:
+    return Results(score=sum(t.score for t in tests), max_score=len(tests), execution_time=0, tests=list(tests),
+                   extra_data=extra)
+
+
+def test_fields_travel_in_extra_data_and_come_back():
+    original = a_test("relu", False, message="wrong", hint="in place", notes=["n"], failure="mismatch", instructor="x")
+    saved = original.model_dump()
+    assert saved["tags"] == ["relu"] and saved["extra_data"]["hint"] == "in place"
+    assert "hint" not in saved and saved["output"] == "wrong\nHint: in place\nn"
+    assert model.TestResult.model_validate(json.loads(json.dumps(saved))) == original
+
+
+def test_how_a_submission_ended_is_read_from_fields():
+    assert results(a_test("a", True)).ending == "graded" and results(a_test("a", True)).reason == ""
+    assert results(status=KIT_ERROR).ending == KIT_ERROR
+    empty = Results(score=0, max_score=1, execution_time=0, tests=[], output="Nothing to grade: none of m.py.",
+                    extra_data={"status": NO_SUBMISSION})
+    assert (empty.ending, empty.reason) == ("empty", "Nothing to grade: none of m.py.")
+    broken = results(a_test("a", False), import_errors={"m": {"type": "SyntaxError", "reason": "m.py did not import"}})
+    assert (broken.ending, broken.reason) == ("not importing", "m.py did not import")
+    missing = results(a_test("a", False), import_errors={"n": {"type": "MissingFile", "reason": "n.py is missing"}})
+    assert missing.ending == "graded"
+    hung = results(a_test("a", True), a_test("b", False, message="b() stopped: time limit", failure="timeout"))
+    assert (hung.ending, hung.reason) == ("timed out", "b: a check: b() stopped: time limit")
+    zero = results(a_test("a", False, message="wrong"))
+    assert zero.reason == "every test failed, the first: a: a check: wrong"
+
+
+def test_the_closing_line_names_who_ended_how():
+    line = closing_line({"ann": results(a_test("a", True)), "bob": results(status=KIT_ERROR),
+                         "cy": results(a_test("a", False), import_errors={"m": {"type": "SyntaxError", "reason": "r"}})})
+    assert line == "2 graded (1 not importing: cy), 1 kit error: bob"
+
+
+def test_a_class_run_prints_each_ending_and_the_report_shows_the_reason(tmp_path):
+    for folder in ("reference", "graders", "notes"):
+        shutil.copytree(ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__", "*.png"))
+    course = yaml.safe_load((ROOT / "course.yaml").read_text())
+    course["limits"]["call_timeout_s"] = 1
+    (tmp_path / "course.yaml").write_text(yaml.safe_dump(course, sort_keys=False))
+    shutil.copytree(ROOT / "exercises", tmp_path / "exercises")
+    cls = tmp_path / "class"
+    shutil.copytree(SAMPLE, cls / "ann")
+    shutil.copytree(SAMPLE, cls / "cy")
+    (cls / "cy" / "neural_network.py").write_text("def conv2d(image, kernel, stride=1):\n    return (\n")
+    shutil.copytree(SAMPLE, cls / "dee")
+    with open(cls / "dee" / "conv_exercises.py", "a") as fh:
+        fh.write("\n\ndef exercise_2():\n    while True:\n        pass\n")
+    (cls / "eve").mkdir()
+    (cls / "eve" / "notes.txt").write_text("I ran out of time")
+    run = [sys.executable, str(ROOT / "cli.py")]
+    proc = subprocess.run([*run, "grade", str(cls), "--out", str(tmp_path / "out"), "-j", "2", "--course",
+                           str(tmp_path / "course.yaml")], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "4 graded (1 not importing: cy; 1 timed out: dee; 1 empty: eve)" in proc.stdout, proc.stdout
+    assert "cy: " in proc.stdout and "(not importing: conv_exercises.py did not import: SyntaxError in neural_network.py" in proc.stdout
+    report = subprocess.run([*run, "report", str(tmp_path / "out"), "--course", str(tmp_path / "course.yaml")],
+                            capture_output=True, text=True, timeout=300)
+    assert report.returncode == 0, report.stderr
+    page = (tmp_path / "out" / "report.html").read_text()
+    assert "timed out<br><small>exercise_2" in page and "empty<br><small>Nothing to grade" in page
