@@ -11,8 +11,10 @@ import pytest
 
 from gradekit.errors import KitError
 from gradekit.submission import prepare
-from hostile import archives
-from hostile.archives import GOOD
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "sandbox"))  # the hostile inputs live beside the sandbox tests
+from hostile import archives  # noqa: E402
+from hostile.archives import GOOD  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
