@@ -148,7 +148,7 @@ def _student_entry(student: _Student) -> Entry:
     else:
         path = student.other[0]
     if student.folders or student.files:
-        notes += [f"{p.name} not graded: {LMS_NAMES[student.lms]} exported it from another kind of submission"
+        notes += [f"{p.name} not graded: only the files handed in are"
                   for p in student.other]
     return Entry(_safe_key(student.name, student.lms_id), path, files, student.lms, student.lms_id,
                  late=student.late, notes=tuple(notes))
@@ -327,11 +327,12 @@ def _tops(folder: Path) -> list[tuple[str, bool]]:
 
 def _is_lms(tops: list[tuple[str, bool]]) -> bool:
     """Items an LMS exported: Gradescope's metadata, or mostly items named as Canvas or Moodle name them."""
-    if (GRADESCOPE_METADATA, False) in tops:
-        return True
-    named = sum(1 for name, is_dir in tops if MOODLE.fullmatch(name) or not is_dir and
-                (CANVAS_ANONYMOUS.fullmatch(name) or CANVAS.fullmatch(name)))
-    return 2 * named > len(tops)
+    return (GRADESCOPE_METADATA, False) in tops or 2 * _lms_named(tops) > len(tops)
+
+
+def _lms_named(tops: list[tuple[str, bool]]) -> int:
+    return sum(1 for name, is_dir in tops if MOODLE.fullmatch(name) or not is_dir and
+               (CANVAS_ANONYMOUS.fullmatch(name) or CANVAS.fullmatch(name)))
 
 
 def _zip_tops(path: Path) -> list[tuple[str, bool]] | None:
@@ -358,16 +359,17 @@ def is_class_folder(path: Path, course: Course, assignment: str | None) -> bool:
     entries: folders, zips, notebooks.
     """
     path = Path(path)
-    if path.is_dir():
-        root = _export_root(path)
-        if _is_lms(_tops(root)):
-            return True
-    else:
+    if not path.is_dir():
         tops = _zip_tops(path) if path.suffix.lower() == ".zip" else None
         return bool(tops) and _is_lms(tops)
+    tops = _tops(_export_root(path))
+    if _is_lms(tops):
+        return True
     names = course.assignment(assignment).files
     if any((path / n).exists() or (path / n).with_suffix(".ipynb").exists() for n in names):
         return False
+    if _lms_named(tops):
+        return True  # an LMS's download with files of other names among its own: `class_entries` says which
     if any(path.glob("*.py")):
         return False
     notebooks = [p for p in path.glob("*.ipynb") if not ignored(p.name)]

@@ -27,6 +27,7 @@ class Choice:
     module: str
     path: PurePosixPath
     others: tuple[PurePosixPath, ...] = ()
+    expected: bool = False  # the notebook the handout asks for (named after the module, or naming it): no note
 
     @property
     def notebook(self) -> bool:
@@ -79,7 +80,9 @@ def choose_notebooks(notebooks: dict[PurePosixPath, NotebookFacts], modules: Ite
         ranked = sorted((rank, path) for path, facts in notebooks.items()
                         if (rank := _notebook_rank(path, facts, module, names)) is not None)
         if ranked:
-            chosen[module] = Choice(module, ranked[0][1], tuple(p for _, p in ranked[1:]))
+            (kind, *_), path = ranked[0]
+            expected = kind == 1 or kind == 0 and path.stem == module
+            chosen[module] = Choice(module, path, tuple(p for _, p in ranked[1:]), expected)
     return chosen
 
 
@@ -119,7 +122,7 @@ def placement_notes(choices: dict[str, Choice], prefix: str = "", base: PurePosi
     for path, group in by_file.items():
         shown = path.name if base is not None or path.parent == TOP else f"{prefix}{path.as_posix()}"
         targets = [f"{c.module}.py" for c in group]
-        if targets != [path.name]:
+        if targets != [path.name] and not all(c.expected for c in group):
             notes.append(f"{shown} graded as {_join(targets)}")
         elif base is None and path.parent != TOP:
             notes.append(f"{path.name} found in {prefix}{path.parent.as_posix()}/")

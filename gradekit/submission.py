@@ -225,12 +225,13 @@ def place_modules(dest: Path, modules: Iterable[str] = (), prefix: str = "") -> 
     if len(choices) < len(modules) and _extract_inner_zips(dest):
         prefix += _lift_single_folder(dest)
         choices = choose_modules(_relative_files(dest), modules)
-    notebooks = _notebook_facts(dest, set(modules) - set(choices))
+    notebooks, skipped = _notebook_facts(dest, set(modules) - set(choices))
     wanted = list(dict.fromkeys([*modules, *(m for facts in notebooks.values() for m in facts.named)]))
     choices = choose_modules(_relative_files(dest), wanted)  # with the modules the notebooks name
     choices |= choose_notebooks(notebooks, [m for m in wanted if m not in choices], known=wanted)
     base = common_folder(choices.values())
-    notes = placement_notes(choices, prefix, base)
+    notes = [f"{prefix}{path} not graded: it is not a readable notebook" for path in skipped]
+    notes += placement_notes(choices, prefix, base)
     if base is not None:
         _graded_from(dest, base)
         choices = {m: Choice(m, c.path.relative_to(base)) for m, c in choices.items()}
@@ -279,15 +280,24 @@ def _graded_from(dest: Path, base: PurePosixPath) -> None:
     inner.rmdir()
 
 
-def _notebook_facts(dest: Path, missing: set[str]) -> dict[PurePosixPath, NotebookFacts]:
-    """The notebooks at the top, and those further down when a module is `missing`, with what they hold."""
-    found = {}
+def _notebook_facts(dest: Path, missing: set[str]) -> tuple[dict[PurePosixPath, NotebookFacts], list[str]]:
+    """The notebooks at the top, and those further down when a module is `missing`, with what they hold; and those
+    further down that cannot be read (one at the top that cannot is an error)."""
+    found, skipped = {}, []
     for rel in _relative_files(dest):
-        if rel.suffix.lower() == ".ipynb" and (missing or rel.parent == PurePosixPath(".")):
+        top = rel.parent == PurePosixPath(".")
+        if rel.suffix.lower() != ".ipynb" or not (missing or top):
+            continue
+        try:
             nb = _read_notebook(dest / rel, shown=rel.as_posix())
-            functions = len(re.findall(r"^(?:async\s+)?def\s", _code_cells(nb), re.MULTILINE))
-            found[rel] = NotebookFacts(tuple(_named_modules(nb)), functions)
-    return found
+        except KitError:
+            if top:
+                raise
+            skipped.append(rel.as_posix())
+            continue
+        functions = len(re.findall(r"^(?:async\s+)?def\s", _code_cells(nb), re.MULTILINE))
+        found[rel] = NotebookFacts(tuple(_named_modules(nb)), functions)
+    return found, skipped
 
 
 def _named_modules(nb) -> list[str]:
