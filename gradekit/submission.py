@@ -230,7 +230,7 @@ def place_modules(dest: Path, modules: Iterable[str] = (), prefix: str = "") -> 
     choices = choose_modules(_relative_files(dest), wanted)  # with the modules the notebooks name
     choices |= choose_notebooks(notebooks, [m for m in wanted if m not in choices], known=wanted)
     base = common_folder(choices.values())
-    notes = [f"{prefix}{path} not graded: it is not a readable notebook" for path in skipped]
+    notes = [_unreadable(f"{prefix}{path}") for path in skipped]
     notes += placement_notes(choices, prefix, base)
     if base is not None:
         _graded_from(dest, base)
@@ -242,10 +242,29 @@ def place_modules(dest: Path, modules: Iterable[str] = (), prefix: str = "") -> 
                               encoding="utf-8")
         elif choice.path != PurePosixPath(target.name):
             (dest / choice.path).rename(target)
+    return notes + [n for n in _top_notebooks(dest, prefix, base) if n not in notes]
+
+
+def _top_notebooks(dest: Path, prefix: str, base: PurePosixPath | None) -> list[str]:
+    """Each notebook at the top becomes the module it is named after, unless that .py is there. One that cannot be
+    read is an error, unless it was further down (the submission graded from its folder): then a note."""
+    notes = []
     for path in sorted(dest.glob("*.ipynb")):
-        if not path.with_suffix(".py").exists():
-            path.with_suffix(".py").write_text(_code_cells(_read_notebook(path, shown=path.name)), encoding="utf-8")
+        if path.with_suffix(".py").exists():
+            continue
+        try:
+            nb = _read_notebook(path, shown=path.name)
+        except KitError:
+            if base is None:
+                raise
+            notes.append(_unreadable(f"{prefix}{base.as_posix()}/{path.name}"))
+            continue
+        path.with_suffix(".py").write_text(_code_cells(nb), encoding="utf-8")
     return notes
+
+
+def _unreadable(shown: str) -> str:
+    return f"{shown} not graded: it is not a readable notebook"
 
 
 def _relative_files(dest: Path) -> list[PurePosixPath]:
