@@ -7,7 +7,8 @@ Each top-level item of a class folder (or of its zip) is read by the convention 
   non-word character removed (`smithjohn`), `LATE` (`late` in older versions) marks a late submission, the file id is
   the attachment's; `[LATE_]anon_<id>_<file id>_<file>` when grading is anonymous; `<name>_<user id>_text.html` or
   `_link.html` for a text or URL entry. A file uploaded again under the same name is numbered before its extension
-  (`work-1.py`, `Attachment.make_unique_filename`): the highest number is the one graded.
+  (`work-1.py`, `Attachment.make_unique_filename`): the highest number is the one graded. A folder named so is a
+  student's zip unpacked where it lay.
 - **Moodle**, "Download all submissions" (`mod/assign/locallib.php`): a folder per student and plugin,
   `<Full Name>_<participant id>_assignsubmission_<plugin>_/` (underscores in the name become spaces), or flat files
   `<Full Name>_<id>_assignsubmission_file_<file>` (before Moodle 3.1, or "download as folders" off).
@@ -120,7 +121,7 @@ def _claim(path: Path, students: dict[tuple[str, str], _Student]) -> bool:
             student.files.append((match["file"], 0, 0, match["file"], path))
         return True
     match = CANVAS_ANONYMOUS.fullmatch(path.name) or CANVAS.fullmatch(path.name)
-    if not path.is_file() or not match:
+    if not match or path.is_dir() and not match["file"]:  # a folder so named is a zip unpacked in place: a file
         return False
     name = match.groupdict().get("name") or match["user"]
     student = students.setdefault(("canvas", match["user"].casefold()), _Student("canvas", name, match["user"]))
@@ -148,8 +149,7 @@ def _student_entry(student: _Student) -> Entry:
     else:
         path = student.other[0]
     if student.folders or student.files:
-        notes += [f"{p.name} not graded: only the files handed in are"
-                  for p in student.other]
+        notes += [f"{p.name} not graded: only the files handed in are" for p in student.other]
     return Entry(_safe_key(student.name, student.lms_id), path, files, student.lms, student.lms_id,
                  late=student.late, notes=tuple(notes))
 
@@ -331,8 +331,8 @@ def _is_lms(tops: list[tuple[str, bool]]) -> bool:
 
 
 def _lms_named(tops: list[tuple[str, bool]]) -> int:
-    return sum(1 for name, is_dir in tops if MOODLE.fullmatch(name) or not is_dir and
-               (CANVAS_ANONYMOUS.fullmatch(name) or CANVAS.fullmatch(name)))
+    return sum(1 for name, _ in tops if MOODLE.fullmatch(name) or CANVAS_ANONYMOUS.fullmatch(name)
+               or CANVAS.fullmatch(name))
 
 
 def _zip_tops(path: Path) -> list[tuple[str, bool]] | None:

@@ -95,14 +95,18 @@ def _copy_folder(source: Path, dest: Path) -> None:
 
 def copy_files(files: Iterable[tuple[str, Path]], dest: Path) -> None:
     """Copy the (name, file) pairs of a flat download (one student's files in an LMS's folder) into `dest`, each under
-    its own name, refused as `prepare` refuses a folder's links, special files and oversize files."""
+    its own name, refused as `prepare` refuses a folder's links, special files and oversize files. A folder among
+    them (a zip unpacked where it lay) is copied as `prepare` copies one."""
     total = 0
     for name, path in files:
         if PurePosixPath(name).name != name or name in ("", ".", ".."):
             raise KitError(f"'{name}' is not a file name", path=path, fix="rename the file")
         if path.is_symlink():
             raise KitError(f"{path.name} is a link", path=path.parent, fix="replace the link by the file itself")
-        total += _copy_regular(path, dest / name, path.name, path.parent, total)
+        if path.is_dir():
+            _copy_folder(path, dest / name)
+        else:
+            total += _copy_regular(path, dest / name, path.name, path.parent, total)
 
 
 def _copy_regular(path: Path, target: Path, rel: Path | str, source: Path, total: int) -> int:

@@ -146,6 +146,19 @@ def test_a_canvas_zip_is_graded_as_the_class_it_holds_with_the_same_digests(canv
     assert not root.exists()
 
 
+def test_a_students_zip_unpacked_in_a_canvas_download_stays_theirs(canvas_download):
+    """Unzipping every zip where it lies (as "Extract all" does) leaves a folder named like the zip."""
+    zipped = canvas_download / "doejane_1003_5005_my_work.zip"
+    with zipfile.ZipFile(zipped) as archive:
+        archive.extractall(canvas_download / "doejane_1003_5005_my_work")
+    zipped.unlink()
+    jane = by_student(canvas_download)["doejane"]
+    assert jane.lms_id == "1003" and [name for name, _ in jane.files] == ["my_work"]
+    with staged(jane) as folder:
+        assert sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.py")) == \
+            ["my_work/conv_exercises.py", "my_work/neural_network.py"]
+
+
 def test_two_students_of_one_name_are_told_apart_by_their_lms_id(tmp_path):
     canvas(tmp_path, "smithjohn", 1001, 1, "neural_network.py", b"a = 1\n")
     canvas(tmp_path, "smithjohn", 2002, 2, "neural_network.py", b"a = 2\n")
