@@ -8,6 +8,7 @@ import os
 import re
 import tempfile
 from pathlib import Path
+from typing import Sequence
 
 from gradekit import stopping
 from gradekit.errors import KitError, os_error
@@ -50,14 +51,16 @@ def sha256_file(path: Path) -> str:
     return sha256_bytes(Path(path).read_bytes())
 
 
-def tree_digest(path: Path, *, base: Path | None = None) -> str:
+def tree_digest(path: Path | Sequence[Path], *, base: Path | None = None) -> str:
     """sha256 over the names (relative to `base`, default `path`) and contents of a file or a folder's files.
 
+    `path` may also be several files and folders (one student's files in a flat download), all under `base`.
     Symbolic links are not followed: what a link points to is not part of what was handed in.
     """
-    path = Path(path)
-    base = base or path
-    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file() and not p.is_symlink())
+    paths = [Path(p) for p in path] if isinstance(path, (list, tuple)) else [Path(path)]
+    base = base or paths[0]
+    files = sorted({file for p in paths for file in ([p] if p.is_file() else
+                                                        (f for f in p.rglob("*") if f.is_file() and not f.is_symlink()))})
     digest = hashlib.sha256()
     for file in files:
         digest.update(file.relative_to(base).as_posix().encode() + b"\0")

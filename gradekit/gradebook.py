@@ -32,15 +32,16 @@ def student_results(folder: Path) -> dict[str, Results]:
 
 
 def columns(assignment: Assignment) -> list[str]:
-    return ["student", "status", "score", "max_score", *assignment.parts, "late_penalty", "submission_sha256"]
+    return ["student", "lms_id", "status", "score", "max_score", *assignment.parts, "late_penalty", "submission_sha256"]
 
 
 def rows(results: dict[str, Results], assignment: Assignment) -> list[dict[str, object]]:
     """A row per student; a kit error has no score, so its score cells are empty (never 0)."""
     table = []
     for student, res in sorted(results.items()):
-        row: dict[str, object] = {"student": for_csv_cell(student), "status": res.status,
-                                  "max_score": _csv_number(res.max_score)}
+        row: dict[str, object] = {"student": for_csv_cell(student),
+                                  "lms_id": for_csv_cell(str(res.extra_data.get("lms_id") or "")),
+                                  "status": res.status, "max_score": _csv_number(res.max_score)}
         if res.has_score:
             parts = res.part_scores()
             row["score"] = _csv_number(res.score)

@@ -33,6 +33,9 @@ REPORT_FIGURES = "report"  # the report's PNG files
 SIMILARITY = ("similarity.html", "similarity.csv")
 CLASS_OUTPUTS = frozenset({GRADEBOOK, REPORT, REPORT_FIGURES, *SIMILARITY})
 
+# What an LMS puts beside the submissions it exports.
+GRADESCOPE_METADATA = "submission_metadata.yml"  # Gradescope's "Export Submissions": who handed in each folder, when
+
 # A packaged submission, and what a release leaves in its folder.
 MANIFEST = "MANIFEST.json"
 SUBMISSION_ZIP = "submission.zip"

@@ -21,11 +21,11 @@ from itertools import combinations
 from pathlib import Path
 from string import Template
 
-from gradekit.grade.batch import Entry, class_entries
 from gradekit.console import echo
 from gradekit.content import open_course
 from gradekit.errors import KitError
 from gradekit.inert import for_csv_cell
+from gradekit.intake import Entry, class_entries, open_class, staged
 from gradekit.fsio import ensure_writable, write_atomic
 from gradekit.layout import COURSE_FILE, SIMILARITY
 from gradekit.submission import prepare
@@ -87,18 +87,23 @@ def similarity_report(folder: Path, out: Path, *, handout: list[Path], threshold
     Returns the pairs scoring at least `threshold`, the most similar first. Students with fewer than
     `min_tokens` tokens of their own (not from the handout) are not compared, and are listed as such.
     """
-    if not Path(folder).is_dir():
+    if not Path(folder).exists():
         raise KitError("class folder not found", path=folder, fix="pass the folder holding one folder, .zip or "
-                       ".ipynb per student")
+                       ".ipynb per student, or the folder or zip an LMS downloads")
     excluded = handout_grams(handout)
     codes: list[Code] = []
     notes: list[str] = []
-    for entry in class_entries(Path(folder)):
-        code = read_student(entry, excluded, notes)
-        if code is not None and code.own_tokens < min_tokens:
-            notes.append(f"{entry.student}: not compared, only {code.own_tokens} tokens of code not in the handout")
-        elif code is not None:
-            codes.append(code)
+    with open_class(Path(folder)) as root:
+        group: dict[Path, str] = {}  # a group's one submission, graded once per member: compared once
+        for entry in class_entries(root):
+            if group.setdefault(entry.path, entry.student) != entry.student:
+                notes.append(f"{entry.student}: not compared, the same submission as {group[entry.path]}'s")
+                continue
+            code = read_student(entry, excluded, notes)
+            if code is not None and code.own_tokens < min_tokens:
+                notes.append(f"{entry.student}: not compared, only {code.own_tokens} tokens of code not in the handout")
+            elif code is not None:
+                codes.append(code)
     pairs = [compare(a, b) for a, b in combinations(codes, 2)]
     flagged = sorted((p for p in pairs if p.score >= threshold), key=lambda p: (-p.score, p.student_a, p.student_b))
     sources = {c.student: c.sources for c in codes}
@@ -167,7 +172,8 @@ def read_student(entry: Entry, excluded: set[int], notes: list[str]) -> Code | N
     """A student's .py files normalised, from a private copy; None (and a note) if there are none."""
     with tempfile.TemporaryDirectory(prefix="gradekit-similar-") as tmp:
         try:
-            folder = prepare(entry.path, Path(tmp) / "submission").folder
+            with staged(entry) as source:
+                folder = prepare(source, Path(tmp) / "submission").folder
         except Exception as exc:  # noqa: BLE001 - one unreadable submission must not stop the report
             notes.append(f"{entry.student}: skipped, {exc if isinstance(exc, KitError) else type(exc).__name__}")
             return None

@@ -2,7 +2,8 @@
 
 Extraction refuses absolute paths, `..`, links, encrypted, oversize and over-compressed members
 and damaged zips; a folder's links that leave it (or lead nowhere) and special files are refused
-too. Notebooks become .py files (code cells only).
+too. The assignment's files are put at the top wherever they were (`locate` chooses them), and
+notebooks become .py files (code cells only).
 """
 
 from __future__ import annotations
@@ -13,13 +14,14 @@ import stat
 import uuid
 import zipfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Iterable
 
 from gradekit.errors import KitError
 from gradekit.fsio import tree_digest
-from gradekit.layout import ignored
+from gradekit.layout import files_under, ignored
+from gradekit.locate import Choice, NotebookFacts, choose_modules, choose_notebooks, common_folder, placement_notes
 
 MAX_FILES = 200
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -28,16 +30,31 @@ MAX_RATIO = 200  # uncompressed / compressed size of one zip member
 
 
 @dataclass(frozen=True)
+class ZipLimits:
+    """How much one extraction may write."""
+
+    files: int = MAX_FILES
+    file_bytes: int = MAX_FILE_BYTES
+    total_bytes: int = MAX_TOTAL_BYTES
+
+
+SUBMISSION_LIMITS = ZipLimits()
+
+
+@dataclass(frozen=True)
 class Submission:
     folder: Path  # a private copy, safe to hand to the worker
     source: Path
     digest: str  # sha256 of the files' names and contents
+    notes: list[str] = field(default_factory=list)  # where the assignment's files were found, under which names
 
 
 def prepare(source: Path, dest: Path, support: list[Path] = (), modules: Iterable[str] = ()) -> Submission:
-    """Copy or extract `source` into the empty folder `dest`; add missing support files.
+    """Copy or extract `source` into the empty folder `dest`; put the assignment's `modules` at its top; add missing
+    support files there.
 
-    A notebook not named after a module stands for the assignment's `modules` it does not find.
+    The modules may be one or more folders down, renamed copies, in a zip inside the submission or in a notebook
+    (see `place_modules`); each decision is a note.
     """
     source = Path(source)
     if not source.exists():
@@ -46,7 +63,7 @@ def prepare(source: Path, dest: Path, support: list[Path] = (), modules: Iterabl
     if source.is_dir():
         _copy_folder(source, dest)
     elif zipfile.is_zipfile(source):
-        _extract_zip(source, dest)
+        extract_zip(source, dest)
     elif source.suffix.lower() == ".zip":
         raise KitError("not a readable zip file (damaged or cut short?)", path=source,
                        fix="re-create it from your files, e.g. with `python cli.py package`")
@@ -55,11 +72,10 @@ def prepare(source: Path, dest: Path, support: list[Path] = (), modules: Iterabl
     else:
         raise KitError("not a folder, a .zip, a .py or a .ipynb file", path=source,
                        fix="hand in the folder of your .py files, or a zip made by `python cli.py package`")
-    _lift_single_folder(dest)
-    _notebooks_to_modules(dest, modules)
+    notes = place_modules(dest, modules, _lift_single_folder(dest))
     digest = tree_digest(dest)
     _add_support(support, dest)
-    return Submission(dest, source, digest)
+    return Submission(dest, source, digest, notes)
 
 
 def _copy_folder(source: Path, dest: Path) -> None:
@@ -72,15 +88,36 @@ def _copy_folder(source: Path, dest: Path) -> None:
         rel = path.relative_to(source)
         if path.is_symlink():
             _check_link(path, rel, root, source)
-        mode = path.stat().st_mode
-        if stat.S_ISDIR(mode):
+        if path.is_dir():
             continue
-        if not stat.S_ISREG(mode):
-            raise KitError(f"{rel} is not a regular file", path=source, fix="hand in only ordinary files")
-        total += _check_size(path.stat().st_size, total, path)
-        target = dest / path.relative_to(source)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, target)
+        total += _copy_regular(path, dest / rel, rel, source, total)
+
+
+def copy_files(files: Iterable[tuple[str, Path]], dest: Path) -> None:
+    """Copy the (name, file) pairs of a flat download (one student's files in an LMS's folder) into `dest`, each under
+    its own name, refused as `prepare` refuses a folder's links, special files and oversize files. A folder among
+    them (a zip unpacked where it lay) is copied as `prepare` copies one."""
+    total = 0
+    for name, path in files:
+        if PurePosixPath(name).name != name or name in ("", ".", ".."):
+            raise KitError(f"'{name}' is not a file name", path=path, fix="rename the file")
+        if path.is_symlink():
+            raise KitError(f"{path.name} is a link", path=path.parent, fix="replace the link by the file itself")
+        if path.is_dir():
+            _copy_folder(path, dest / name)
+        else:
+            total += _copy_regular(path, dest / name, path.name, path.parent, total)
+
+
+def _copy_regular(path: Path, target: Path, rel: Path | str, source: Path, total: int) -> int:
+    """Copy one ordinary file (links resolved and checked by the caller); its size."""
+    mode = path.stat().st_mode
+    if not stat.S_ISREG(mode):
+        raise KitError(f"{rel} is not a regular file", path=source, fix="hand in only ordinary files")
+    size = _check_size(path.stat().st_size, total, path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(path, target)
+    return size
 
 
 def _check_link(path: Path, rel: Path, root: Path, source: Path) -> None:
@@ -99,17 +136,19 @@ def _inside(path: Path, root: Path) -> bool:
     return path == root or root in path.parents
 
 
-def _check_size(size: int, total: int, where: Path | str) -> int:
-    if size > MAX_FILE_BYTES:
-        raise KitError(f"{where} is {size // 1024 // 1024} MB", fix=f"keep each file under {MAX_FILE_BYTES >> 20} MB")
-    if total + size > MAX_TOTAL_BYTES:
-        raise KitError("the submission is too large", path=where, fix=f"keep it under {MAX_TOTAL_BYTES >> 20} MB")
+def _check_size(size: int, total: int, where: Path | str, limits: ZipLimits = SUBMISSION_LIMITS) -> int:
+    if size > limits.file_bytes:
+        raise KitError(f"{where} is {size // 1024 // 1024} MB",
+                       fix=f"keep each file under {limits.file_bytes >> 20} MB")
+    if total + size > limits.total_bytes:
+        raise KitError("the submission is too large", path=where, fix=f"keep it under {limits.total_bytes >> 20} MB")
     return size
 
 
-def _extract_zip(source: Path, dest: Path) -> None:
+def extract_zip(source: Path, dest: Path, limits: ZipLimits = SUBMISSION_LIMITS) -> None:
+    """Extract the zip `source` into `dest`, refusing what could write outside it or without bounds."""
     try:
-        _extract_members(source, dest)
+        _extract_members(source, dest, limits)
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError, OSError) as exc:
         # damaged data, a bad CRC, an unknown compression, a member that clashes with a folder
         reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
@@ -117,21 +156,21 @@ def _extract_zip(source: Path, dest: Path) -> None:
                        fix="re-create it from your files, e.g. with `python cli.py package`") from None
 
 
-def _extract_members(source: Path, dest: Path) -> None:
+def _extract_members(source: Path, dest: Path, limits: ZipLimits) -> None:
     with zipfile.ZipFile(source) as archive:
         members = [m for m in archive.infolist() if not m.is_dir()]
-        if len(members) > MAX_FILES:
-            raise KitError(f"the zip holds {len(members)} files", path=source, fix=f"zip at most {MAX_FILES} files")
+        if len(members) > limits.files:
+            raise KitError(f"the zip holds {len(members)} files", path=source, fix=f"zip at most {limits.files} files")
         total = 0
         for member in members:
             name = _safe_name(member, source)
             if name is None:
                 continue
-            total += _check_size(member.file_size, total, f"{source.name}:{member.filename}")
+            total += _check_size(member.file_size, total, f"{source.name}:{member.filename}", limits)
             if member.compress_size and member.file_size / member.compress_size > MAX_RATIO:
                 raise KitError(f"{member.filename} is compressed {member.file_size // member.compress_size}:1 "
                                "(a zip bomb?)", path=source, fix="zip ordinary source files")
-            _extract_member(archive, member, dest / name, source)
+            _extract_member(archive, member, dest / name, source, limits)
 
 
 def _safe_name(member: zipfile.ZipInfo, source: Path) -> PurePosixPath | None:
@@ -148,48 +187,140 @@ def _safe_name(member: zipfile.ZipInfo, source: Path) -> PurePosixPath | None:
     return None if ignored(name) else name
 
 
-def _extract_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, target: Path, source: Path) -> None:
+def _extract_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, target: Path, source: Path,
+                    limits: ZipLimits) -> None:
     """Copy a member, counting real bytes: a lying header cannot make it larger than declared."""
     target.parent.mkdir(parents=True, exist_ok=True)
     written = 0
     with archive.open(member) as src, open(target, "wb") as out:
         while chunk := src.read(1 << 16):
             written += len(chunk)
-            if written > member.file_size or written > MAX_FILE_BYTES:
+            if written > member.file_size or written > limits.file_bytes:
                 raise KitError(f"{member.filename} is larger than its zip header says", path=source,
                                fix="re-create the zip")
             out.write(chunk)
 
 
-def _lift_single_folder(dest: Path) -> None:
-    """A zip of one folder (`mywork/solution.py`) is graded as that folder's content."""
+def _lift_single_folder(dest: Path) -> str:
+    """A zip of one folder (`mywork/solution.py`) is graded as that folder's content; the folder's name and a slash,
+    or "" when there is none."""
     entries = list(dest.iterdir())
     if len(entries) == 1 and entries[0].is_dir():
+        name = entries[0].name
         inner = entries[0].rename(dest / f".{uuid.uuid4().hex}")  # it may hold a name equal to its own
         for child in list(inner.iterdir()):
             child.rename(dest / child.name)
         inner.rmdir()
+        return f"{name}/"
+    return ""
 
 
-def _notebooks_to_modules(dest: Path, modules: Iterable[str] = ()) -> None:
-    """Each notebook becomes the module it is named after (`solution.ipynb`), unless the .py was handed in.
+def place_modules(dest: Path, modules: Iterable[str] = (), prefix: str = "") -> list[str]:
+    """Put each of the `modules` at the top of the prepared submission `dest` as `<module>.py`; the notes saying how.
 
-    A notebook named otherwise (`alice.ipynb`, `part-4.2.ipynb`) holds all the code: it also becomes
-    each missing module of the assignment: those its metadata names (a notebook written by
-    `release --format notebook` names them), else those in `modules`.
+    A module's .py file is chosen wherever it is and however renamed (see `locate`); zips inside the submission are
+    extracted when a module is not found without them; a notebook stands for the modules it holds. When every chosen
+    file is in one folder (the handout's `exercises/`), the submission is graded from that folder. Every notebook left
+    at the top also becomes the module it is named after, unless that .py was handed in. `prefix` is the folder the
+    submission was lifted out of, for the notes.
     """
-    notebooks = {path: _read_notebook(path, shown=path.name) for path in sorted(dest.glob("*.ipynb"))}
-    for path, nb in notebooks.items():
-        if not path.with_suffix(".py").exists():
-            path.with_suffix(".py").write_text(_code_cells(nb), encoding="utf-8")
-    for path, nb in notebooks.items():
-        serves = _named_modules(nb) or list(modules)
-        if path.stem in serves:
+    modules = list(modules)
+    choices = choose_modules(_relative_files(dest), modules)
+    if len(choices) < len(modules) and _extract_inner_zips(dest):
+        prefix += _lift_single_folder(dest)
+        choices = choose_modules(_relative_files(dest), modules)
+    notebooks, skipped = _notebook_facts(dest, set(modules) - set(choices))
+    wanted = list(dict.fromkeys([*modules, *(m for facts in notebooks.values() for m in facts.named)]))
+    choices = choose_modules(_relative_files(dest), wanted)  # with the modules the notebooks name
+    choices |= choose_notebooks(notebooks, [m for m in wanted if m not in choices], known=wanted)
+    base = common_folder(choices.values())
+    notes = [_unreadable(f"{prefix}{path}") for path in skipped]
+    notes += placement_notes(choices, prefix, base)
+    if base is not None:
+        _graded_from(dest, base)
+        choices = {m: Choice(m, c.path.relative_to(base)) for m, c in choices.items()}
+    for module, choice in sorted(choices.items()):
+        target = dest / f"{module}.py"
+        if choice.notebook:
+            target.write_text(_code_cells(_read_notebook(dest / choice.path, shown=choice.path.as_posix())),
+                              encoding="utf-8")
+        elif choice.path != PurePosixPath(target.name):
+            (dest / choice.path).rename(target)
+    return notes + [n for n in _top_notebooks(dest, prefix, base) if n not in notes]
+
+
+def _top_notebooks(dest: Path, prefix: str, base: PurePosixPath | None) -> list[str]:
+    """Each notebook at the top becomes the module it is named after, unless that .py is there. One that cannot be
+    read is an error, unless it was further down (the submission graded from its folder): then a note."""
+    notes = []
+    for path in sorted(dest.glob("*.ipynb")):
+        if path.with_suffix(".py").exists():
             continue
-        for module in serves:
-            target = dest / f"{module}.py"
-            if not target.exists():
-                target.write_text(_code_cells(nb), encoding="utf-8")
+        try:
+            nb = _read_notebook(path, shown=path.name)
+        except KitError:
+            if base is None:
+                raise
+            notes.append(_unreadable(f"{prefix}{base.as_posix()}/{path.name}"))
+            continue
+        path.with_suffix(".py").write_text(_code_cells(nb), encoding="utf-8")
+    return notes
+
+
+def _unreadable(shown: str) -> str:
+    return f"{shown} not graded: it is not a readable notebook"
+
+
+def _relative_files(dest: Path) -> list[PurePosixPath]:
+    return [PurePosixPath(p.relative_to(dest).as_posix()) for p in files_under(dest)]
+
+
+def _extract_inner_zips(dest: Path) -> bool:
+    """Extract each zip inside the submission into a folder of the zip's name; False when there is none."""
+    zips = [p for p in files_under(dest) if p.suffix.lower() == ".zip" and zipfile.is_zipfile(p)]
+    for path in zips:
+        inner = path.with_name(f".{uuid.uuid4().hex}")
+        extract_zip(path, inner)
+        path.unlink()
+        inner.rename(path)
+    files = files_under(dest)
+    if len(files) > MAX_FILES or sum(p.stat().st_size for p in files) > MAX_TOTAL_BYTES:
+        raise KitError("the submission is too large once the zips in it are extracted", path=zips[0] if zips else dest,
+                       fix=f"hand in at most {MAX_FILES} files and {MAX_TOTAL_BYTES >> 20} MB")
+    return bool(zips)
+
+
+def _graded_from(dest: Path, base: PurePosixPath) -> None:
+    """Make the folder `base` of the submission its top; what lies outside it is not graded."""
+    inner = (dest / base).rename(dest / f".{uuid.uuid4().hex}")
+    for child in list(dest.iterdir()):
+        if child.is_dir() and child != inner:
+            shutil.rmtree(child)
+        elif child != inner:
+            child.unlink()
+    for child in list(inner.iterdir()):
+        child.rename(dest / child.name)
+    inner.rmdir()
+
+
+def _notebook_facts(dest: Path, missing: set[str]) -> tuple[dict[PurePosixPath, NotebookFacts], list[str]]:
+    """The notebooks at the top, and those further down when a module is `missing`, with what they hold; and those
+    further down that cannot be read (one at the top that cannot is an error)."""
+    found, skipped = {}, []
+    for rel in _relative_files(dest):
+        top = rel.parent == PurePosixPath(".")
+        if rel.suffix.lower() != ".ipynb" or not (missing or top):
+            continue
+        try:
+            nb = _read_notebook(dest / rel, shown=rel.as_posix())
+        except KitError:
+            if top:
+                raise
+            skipped.append(rel.as_posix())
+            continue
+        functions = len(re.findall(r"^(?:async\s+)?def\s", _code_cells(nb), re.MULTILINE))
+        found[rel] = NotebookFacts(tuple(_named_modules(nb)), functions)
+    return found, skipped
 
 
 def _named_modules(nb) -> list[str]:

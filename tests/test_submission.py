@@ -11,8 +11,10 @@ import pytest
 
 from gradekit.errors import KitError
 from gradekit.submission import prepare
-from hostile import archives
-from hostile.archives import GOOD
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "sandbox"))  # the hostile inputs live beside the sandbox tests
+from hostile import archives  # noqa: E402
+from hostile.archives import GOOD  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -115,3 +117,122 @@ def test_the_digest_depends_on_names_and_contents(tmp_path):
     assert prepare(tmp_path / "b", tmp_path / "db").digest == first
     (tmp_path / "b" / "neural_network.py").write_bytes(GOOD + b"\n")
     assert prepare(tmp_path / "b", tmp_path / "dc").digest != first
+
+
+# the assignment's files wherever they are -------------------------------------------------------------------------
+
+MODULES = ["conv_exercises", "neural_network"]  # part-4.2's, as the pipeline passes them (Assignment.modules)
+BLOG = ROOT / "samples" / "blog_solution"
+HANDOUT_SUPPORT = [ROOT / "exercises" / "mnist_data.py", ROOT / "exercises" / "mnist_sample.npz"]
+
+
+def files(tree: dict[str, bytes | str], folder: Path) -> Path:
+    for name, data in tree.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(data.encode() if isinstance(data, str) else data)
+    return folder
+
+
+def zipped(tree: dict[str, bytes | str], target: Path) -> Path:
+    with zipfile.ZipFile(target, "w") as archive:
+        for name, data in tree.items():
+            archive.writestr(name, data)
+    return target
+
+
+def blog(name: str) -> bytes:
+    return (BLOG / name).read_bytes()
+
+
+def test_files_folders_down_are_graded_from_their_folder_with_the_support_beside_them(tmp_path):
+    source = zipped({"my-work/exercises/neural_network.py": blog("neural_network.py"),
+                     "my-work/exercises/conv_exercises.py": blog("conv_exercises.py"),
+                     "my-work/exercises/helpers_of_mine.py": "HELP = 1\n",
+                     "my-work/cli.py": "# the handout's\n", "my-work/README.md": "notes\n"}, tmp_path / "work.zip")
+    submission = prepare(source, tmp_path / "submission", HANDOUT_SUPPORT, MODULES)
+    assert tree(submission.folder) == {"neural_network.py", "conv_exercises.py", "helpers_of_mine.py",
+                                       "mnist_data.py", "mnist_sample.npz"}
+    assert (submission.folder / "neural_network.py").read_bytes() == blog("neural_network.py")
+    assert submission.notes == ["conv_exercises.py and neural_network.py found in my-work/exercises/"]
+
+
+def test_files_in_different_folders_are_each_brought_up(tmp_path):
+    source = files({"neural_network.py": blog("neural_network.py"), "part2/conv_exercises.py": "X = 1\n"},
+                   tmp_path / "work")
+    submission = prepare(source, tmp_path / "submission", (), MODULES)
+    assert {"neural_network.py", "conv_exercises.py"} <= tree(submission.folder)
+    assert submission.notes == ["conv_exercises.py found in part2/"]
+
+
+def test_renamed_copies_are_graded_as_the_module_the_highest_copy_first(tmp_path):
+    source = files({"neural_network (1).py": "N = 1\n", "neural_network-2.py": "N = 2\n",
+                    "Conv_Exercises.py": "C = 1\n"}, tmp_path / "work")
+    submission = prepare(source, tmp_path / "submission", (), MODULES)
+    assert (submission.folder / "neural_network.py").read_text() == "N = 2\n"
+    assert (submission.folder / "conv_exercises.py").read_text() == "C = 1\n"
+    assert submission.notes == ["Conv_Exercises.py graded as conv_exercises.py",
+                                "neural_network-2.py graded as neural_network.py",
+                                "neural_network (1).py not graded: neural_network-2.py is"]
+
+
+def test_the_exact_name_wins_then_the_nearest_the_top_then_path_order(tmp_path):
+    source = files({"neural_network copy.py": "N = 'copy'\n", "old/neural_network.py": "N = 'old'\n",
+                    "a/b/conv_exercises.py": "C = 'ab'\n", "z/b/conv_exercises.py": "C = 'zb'\n"}, tmp_path / "work")
+    first = prepare(source, tmp_path / "first", (), MODULES)
+    assert (first.folder / "neural_network.py").read_text() == "N = 'old'\n"
+    assert (first.folder / "conv_exercises.py").read_text() == "C = 'ab'\n"
+    assert "neural_network copy.py not graded: old/neural_network.py is" in first.notes
+    assert "z/b/conv_exercises.py not graded: a/b/conv_exercises.py is" in first.notes
+    assert prepare(source, tmp_path / "again", (), MODULES).notes == first.notes  # the same choice every time
+
+
+def test_a_notebook_of_any_name_further_down_holds_the_modules(tmp_path):
+    import nbformat
+
+    def notebook(*code: str) -> str:
+        return nbformat.writes(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in code]))
+
+    source = files({"stuff/scratch.ipynb": notebook("x = 1"),
+                    "stuff/Homework 4.2.ipynb": notebook(blog("neural_network.py").decode(), "def extra():\n  pass"),
+                    "stuff/broken.ipynb": "{not json", "README.txt": "see stuff/"}, tmp_path / "work")
+    submission = prepare(source, tmp_path / "submission", (), MODULES)
+    assert (submission.folder / "neural_network.py").read_text().startswith(blog("neural_network.py").decode())
+    assert (submission.folder / "conv_exercises.py").read_text() == (submission.folder / "neural_network.py").read_text()
+    assert submission.notes == ["stuff/broken.ipynb not graded: it is not a readable notebook",
+                                "Homework 4.2.ipynb found in stuff/",
+                                "Homework 4.2.ipynb graded as conv_exercises.py and neural_network.py",
+                                "stuff/scratch.ipynb not graded: Homework 4.2.ipynb is"]
+
+
+def test_a_zip_inside_the_submission_is_extracted_and_checked_like_any(tmp_path, attack_dirs):
+    inner = zipped({"neural_network.py": blog("neural_network.py"), "conv_exercises.py": blog("conv_exercises.py")},
+                   tmp_path / "inner.zip")
+    source = files({"handed in/submission.zip": inner.read_bytes()}, tmp_path / "work")
+    submission = prepare(source, tmp_path / "submission", (), MODULES)
+    assert tree(submission.folder) == {"neural_network.py", "conv_exercises.py"}
+    assert submission.notes == []  # a zip of the files, in a folder: nothing moved or renamed
+    made, dest, outside = attack_dirs
+    hostile = files({"submission.zip": archives.zip_slip_relative(made, outside).read_bytes()}, tmp_path / "bad")
+    with pytest.raises(KitError, match="would be written outside the submission"):
+        prepare(hostile, dest, (), MODULES)
+    assert not (outside / "evil.py").exists() and not list(tmp_path.glob("evil.py"))
+
+
+def test_copy_numbers():
+    from gradekit.locate import copy_number
+
+    assert [copy_number(stem, "work") for stem in ("work", "Work", "work (1)", "work(3)", "work-2", "work 2",
+                                                  "work copy", "work - Copy", "work copy 4", "work (copy)")] == \
+        [0, 0, 1, 3, 2, 2, 1, 1, 4, 1]
+    assert [copy_number(stem, "work") for stem in ("work_2", "works", "my work", "work2")] == [None] * 4
+
+
+def test_a_damaged_notebook_beside_the_files_further_down_is_a_note_not_a_zero(tmp_path):
+    source = files({"my-work/exercises/neural_network.py": blog("neural_network.py"),
+                    "my-work/exercises/conv_exercises.py": blog("conv_exercises.py"),
+                    "my-work/exercises/draft.ipynb": "{not json", "my-work/cli.py": "# the handout's\n"},
+                   tmp_path / "work")
+    submission = prepare(source, tmp_path / "submission", (), MODULES)
+    assert {"neural_network.py", "conv_exercises.py"} <= tree(submission.folder)
+    assert submission.notes == ["conv_exercises.py and neural_network.py found in my-work/exercises/",
+                                "my-work/exercises/draft.ipynb not graded: it is not a readable notebook"]

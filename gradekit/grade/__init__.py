@@ -15,19 +15,21 @@ from gradekit.console import ProgressPrinter, echo
 from gradekit.content import open_course
 from gradekit.errors import KitError
 from gradekit.fsio import ensure_writable
-from gradekit.grade.batch import grade_class, is_class_folder
+from gradekit.grade.batch import grade_class
 from gradekit.grade.feedback import check_lines, summary_table
 from gradekit.grade.late import read_times
 from gradekit.grade.pipeline import grade as grade_submission
 from gradekit.grade.pipeline import grade_or_kit_error
 from gradekit.gradebook import closing_line, kit_errors, student_results
+from gradekit.intake import is_class_folder
 from gradekit.layout import COURSE_FILE, EXERCISES, FEEDBACK, RESULTS
 
 
 def main(submission: Path, *, out: Path = Path("graded"), assignment: str | None = None, seed: int | None = None,
          jobs: int | None = None, force: bool = False, times: Path | None = None, shard: str | None = None,
          course_file: Path = Path(COURSE_FILE)) -> int:
-    """Grade SUBMISSION (a folder, .zip or notebook), or a class: a folder of them, one per student.
+    """Grade SUBMISSION (a folder, .zip or notebook), or a class: a folder of them, one per student, or the folder or
+    zip of submissions an LMS downloads (Canvas, Moodle, Gradescope).
 
     Exits 0 when every submission was graded (whatever the scores), 1 when the kit could not grade one.
     """

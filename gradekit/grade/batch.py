@@ -24,26 +24,18 @@ from typing import Callable
 import gradekit
 from gradekit import stopping
 from gradekit.content import helper_functions, helpers_source
-from gradekit.course import Course
+from gradekit.course import Assignment, Course
 from gradekit.errors import KitError
-from gradekit.fsio import tree_digest
 from gradekit.gradebook import write_gradebook
 from gradekit.grade.pipeline import grade_or_kit_error
 from gradekit.grade.proxies import load_reference
-from gradekit.layout import CLASS_OUTPUTS, RESULTS, KitPaths, ignored
+from gradekit.intake import Entry, class_entries, entry_digest, entry_meta, has_notebooks, open_class, staged
+from gradekit.layout import RESULTS, KitPaths
 from gradekit.results import GRADED, NO_SUBMISSION, Results, TestResult, load_results, save_results
 from gradekit.sandbox.pool import ZygotePool, launch_zygotes
 from gradekit.sandbox.zygote import Zygote
 
-SUBMISSION_SUFFIXES = (".zip", ".ipynb")
-KIT_OUTPUT_NAMES = {name.casefold() for name in CLASS_OUTPUTS}  # casefolded: some disks ignore case
 STOP_TIMEOUT_S = 10.0  # for the grading processes to close their sandboxes when the run is stopped
-
-
-@dataclass(frozen=True)
-class Entry:
-    student: str
-    path: Path
 
 
 @dataclass
@@ -63,51 +55,6 @@ class Progress:
         return (self.total - self.done) / self.rate if self.done else float("nan")
 
 
-def is_class_folder(path: Path, course: Course, assignment: str | None) -> bool:
-    """A folder of submissions rather than one submission.
-
-    One submission has the assignment's files, or other .py files (such as a data loader), or a
-    single notebook at its top; a class has none of these, only entries: folders, zips, notebooks.
-    """
-    if not path.is_dir():
-        return False
-    names = course.assignment(assignment).files
-    if any((path / n).exists() or (path / n).with_suffix(".ipynb").exists() for n in names):
-        return False
-    if any(path.glob("*.py")):
-        return False
-    notebooks = [p for p in path.glob("*.ipynb") if not ignored(p.name)]
-    others = [p for p in path.iterdir() if not ignored(p.name) and (p.suffix == ".zip" or p.is_dir())]
-    return bool(others) or len(notebooks) > 1
-
-
-def class_entries(folder: Path) -> list[Entry]:
-    """One entry per student: each subfolder, .zip or .ipynb, named by the entry."""
-    entries = []
-    for path in sorted(folder.iterdir()):
-        if ignored(path.name):
-            continue
-        if path.is_dir() or path.suffix in SUBMISSION_SUFFIXES:
-            entries.append(Entry(path.stem if path.is_file() else path.name, path))
-    names = [e.student for e in entries]
-    twins = sorted({n for n in names if names.count(n) > 1})
-    if twins:
-        raise KitError(f"two entries for {', '.join(twins)}", path=folder, fix="keep one entry per student")
-    clashes = [e.path.name for e in entries if e.student.casefold() in KIT_OUTPUT_NAMES]
-    if clashes:
-        raise KitError(f"{', '.join(clashes)} would be graded into a folder named like the kit's own output "
-                       f"({', '.join(sorted(CLASS_OUTPUTS))})", path=folder,
-                       fix="rename that entry, e.g. after the student's login")
-    if not entries:
-        raise KitError("no submissions found", path=folder, fix="put one folder, .zip or .ipynb per student there")
-    return entries
-
-
-def entry_digest(path: Path) -> str:
-    """A hash of what the student handed in (file bytes, or a folder's names and bytes)."""
-    return tree_digest(path, base=path.parent)
-
-
 def is_current(entry: Entry, out: Path, course: Course, assignment: str) -> bool:
     """True when the stored results were made from the same submission, course and kit, and stand.
 
@@ -117,7 +64,7 @@ def is_current(entry: Entry, out: Path, course: Course, assignment: str) -> bool
         meta = load_results(out / entry.student / RESULTS).extra_data
     except (OSError, ValueError):
         return False
-    return (meta.get("status") in (GRADED, NO_SUBMISSION) and meta.get("entry_sha256") == entry_digest(entry.path)
+    return (meta.get("status") in (GRADED, NO_SUBMISSION) and meta.get("entry_sha256") == entry_digest(entry)
             and meta.get("course_version") == course.version
             and meta.get("kit_version") == gradekit.__version__ and meta.get("assignment") == assignment)
 
@@ -126,18 +73,26 @@ def grade_class(folder: Path, out: Path, *, paths: KitPaths, course: Course, ass
                 jobs: int | None = None, force: bool = False, seed: int | None = None,
                 times: dict[str, datetime] | None = None, shard: tuple[int, int] | None = None,
                 on_progress: Callable[[Progress], None] = lambda p: None) -> Path:
-    """Grade every entry of `folder` into `out/<student>/`, then write `out/gradebook.csv`."""
+    """Grade every entry of the class `folder` (or an LMS's zip of it) into `out/<student>/`, then write
+    `out/gradebook.csv`. A time from `times` wins over the LMS's."""
     name = assignment or course.default_assignment
-    chosen = course.assignment(name)
-    entries = class_entries(Path(folder))
-    if shard is not None:
-        everyone, entries = len(entries), [e for i, e in enumerate(entries) if i % shard[1] == shard[0]]
-        if not entries:
-            raise KitError(f"shard {shard[0]}/{shard[1]} holds no submission: the class has {everyone}", path=folder,
-                           fix=f"use at most {everyone} shards")
-    todo = [e for e in entries if force or not is_current(e, out, course, name)]
-    jobs = jobs or os.cpu_count() or 1
-    calls = [(e, out, paths, course, name, seed, (times or {}).get(e.student)) for e in todo]
+    with open_class(Path(folder)) as root:
+        entries = class_entries(root)
+        if shard is not None:
+            everyone, entries = len(entries), [e for i, e in enumerate(entries) if i % shard[1] == shard[0]]
+            if not entries:
+                raise KitError(f"shard {shard[0]}/{shard[1]} holds no submission: the class has {everyone}",
+                               path=folder, fix=f"use at most {everyone} shards")
+        todo = [e for e in entries if force or not is_current(e, out, course, name)]
+        calls = [(e, out, paths, course, name, seed, (times or {}).get(e.student) or e.submitted_at) for e in todo]
+        _grade_calls(calls, jobs or os.cpu_count() or 1, paths, course.assignment(name), course, on_progress)
+    return write_gradebook(out, course.assignment(name))
+
+
+def _grade_calls(calls: list[tuple], jobs: int, paths: KitPaths, chosen: Assignment, course: Course,
+                 on_progress: Callable[[Progress], None]) -> None:
+    """Grade each call's entry in warm sandboxes, `jobs` at a time."""
+    todo = [call[0] for call in calls]
     zygotes: list[Zygote] = []
     context = multiprocessing.get_context("fork")
     with stopping.cleanup_on_stop(lambda: _close(zygotes)), stopping.cleanup_on_stop(_stop_grading_processes):
@@ -147,13 +102,12 @@ def grade_class(folder: Path, out: Path, *, paths: KitPaths, course: Course, ass
         try:
             # imported once here, inherited warm by the forks
             load_reference(paths.reference, chosen.modules, helper_functions(helpers_source(paths)))
-            if any(_has_notebooks(e.path) for e in todo):
+            if any(has_notebooks(e) for e in todo):
                 import nbformat  # noqa: F401 - 1.5 s to import: once here rather than in every fork
             _grade_all(calls, jobs, zygotes, on_progress, context)
         finally:
             _close(zygotes)
             guard.kill()  # its zygotes are closed: nothing left for it to clean
-    return write_gradebook(out, chosen)
 
 
 def _grade_all(calls: list[tuple], jobs: int, zygotes: list[Zygote], on_progress: Callable[[Progress], None],
@@ -223,19 +177,17 @@ def _follow(parent: int) -> None:
     stopping.die_with_parent(parent)
 
 
-def _has_notebooks(path: Path) -> bool:
-    return path.suffix == ".ipynb" or path.is_dir() and any(path.glob("*.ipynb"))
-
-
 def _grade_entry(entry: Entry, out: Path, paths: KitPaths, course: Course, assignment: str, seed: int | None,
                  submitted_at: datetime | None) -> Results:
     """Grade one entry: a kit fault is retried, then a kit error; a user error is a zero that says why."""
     target = out / entry.student
-    digest = entry_digest(entry.path)
+    digest = entry_digest(entry)
+    extra = {"entry_sha256": digest, "student": entry.student, **entry_meta(entry, submitted_at)}
     try:
-        return grade_or_kit_error(entry.path, target, paths=paths, course=course, assignment=assignment, seed=seed,
-                                  submitted_at=submitted_at, extra={"entry_sha256": digest, "student": entry.student},
-                                  zygote=_pool.get(course.limits_for(course.assignment(assignment))))
+        with staged(entry) as source:
+            return grade_or_kit_error(source, target, paths=paths, course=course, assignment=assignment, seed=seed,
+                                      submitted_at=submitted_at, extra=extra,
+                                      zygote=_pool.get(course.limits_for(course.assignment(assignment))))
     except KitError as exc:  # about this submission (a damaged zip): it must not stop the class
         results = error_results(entry, course, assignment, digest, exc)
         save_results(results, target / RESULTS)
@@ -249,7 +201,8 @@ def error_results(entry: Entry, course: Course, assignment: str, digest: str, ex
     test = TestResult(name="submission: could not be graded", score=0, max_score=chosen.max_score,
                       status="failed", part="submission", message=message, output=message,
                       instructor=repr(exc)[:2000])
-    meta = {"entry_sha256": digest, "student": entry.student, "assignment": assignment,
+    meta = {**entry_meta(entry, entry.submitted_at), "entry_sha256": digest, "student": entry.student,
+            "assignment": assignment,
             "course_version": course.version, "kit_version": gradekit.__version__, "error": message,
             "status": GRADED}
     return Results(score=0, max_score=chosen.max_score, execution_time=0, output=message, tests=[test],

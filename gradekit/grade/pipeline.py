@@ -119,6 +119,8 @@ def build_results(source: Path, chosen: Assignment, intake: Intake, session: Ses
              for m, e in sorted(sandbox.import_errors.items())]
     if intake.changed:
         lines.insert(0, f"Files changed after packaging (they do not match {MANIFEST}): {', '.join(intake.changed)}.")
+    notes = [*(meta.get("intake_notes") or []), *intake.submission.notes]  # the class's intake's, then this one's
+    lines[:0] = [note if note.endswith(".") else f"{note}." for note in notes]
     lines.insert(0, late.sentence())
     if intake.status == NO_SUBMISSION:
         lines.insert(0, f"Nothing to grade: none of {', '.join(chosen.files)} is in the submission "
@@ -127,8 +129,9 @@ def build_results(source: Path, chosen: Assignment, intake: Intake, session: Ses
              "manifest_created": (intake.manifest or {}).get("created"), "manifest_mismatch": intake.changed,
              "import_errors": {module: {"type": error.get("type"), "reason": import_failure(module, error)}
                                for module, error in sorted(sandbox.import_errors.items())},
-             **meta, "raw_score": raw, "late": {"submitted_at": late.submitted_at, "days_late": late.days_late,
-                                                "penalty": late.penalty, "source": late.source}}
+             **meta, "intake_notes": notes, "raw_score": raw,
+             "late": {"submitted_at": late.submitted_at, "days_late": late.days_late, "penalty": late.penalty,
+                      "source": late.source}}
     return Results(score=max(0.0, total([raw, -late.penalty])), max_score=chosen.max_score,
                    execution_time=round(seconds, 3), output="\n".join(line for line in lines if line), tests=tests,
                    extra_data=extra)

@@ -61,7 +61,7 @@ def test_every_row_matches_its_results(graded):
     assert sorted(book) == ["alice", "bob", "carol", "dave", "erin", "frank"]
     course = load_course(ROOT / "course.yaml")
     parts = list(course.assignment(None).parts)
-    assert list(next(iter(book.values()))) == ["student", "status", "score", "max_score", *parts, "late_penalty",
+    assert list(next(iter(book.values()))) == ["student", "lms_id", "status", "score", "max_score", *parts, "late_penalty",
                                                 "submission_sha256"]
     for student, row in book.items():
         results = json.loads((out / student / "results.json").read_text())

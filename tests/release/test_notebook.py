@@ -20,7 +20,7 @@ from gradekit.layout import KitPaths
 from gradekit.release import release
 from gradekit.release.notebook import docstring_markdown, fill_notebook, handout_notebook, notebook_bytes
 from gradekit.release.stubs import BEGIN
-from gradekit.submission import _notebooks_to_modules, notebook_source, prepare
+from gradekit.submission import notebook_source, place_modules, prepare
 
 KIT = KitPaths(ROOT)
 SAMPLE = ROOT / "samples" / "typical_student"
@@ -217,9 +217,9 @@ def test_a_single_notebook_serves_every_missing_module(notebook, tmp_path):
     (other / "bob.ipynb").write_bytes(notebook_bytes(bare))
     (other / "neural_network.ipynb").write_bytes(notebook_bytes(nbformat.v4.new_notebook(
         cells=[nbformat.v4.new_code_cell("def conv2d(image, kernel, stride=1):\n    return 'own notebook'")])))
-    _notebooks_to_modules(other)
+    place_modules(other)
     assert not (other / "conv_exercises.py").exists()
-    _notebooks_to_modules(other, ["neural_network", "conv_exercises"])
+    place_modules(other, ["neural_network", "conv_exercises"])
     assert "def exercise_1(" in (other / "conv_exercises.py").read_text()
     assert "own notebook" in (other / "neural_network.py").read_text()  # the module's own notebook wins
 
