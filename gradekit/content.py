@@ -13,7 +13,7 @@ from typing import Any, Callable
 import jinja2
 import numpy as np
 
-from gradekit.course import Assignment, Course, load_course
+from gradekit.course import Assignment, Course, line_of, load_course
 from gradekit.errors import KitError, not_utf8
 from gradekit.layout import KitPaths, grader_modules
 from gradekit.sandbox.runner import wire
@@ -87,18 +87,19 @@ def dataset_payload(paths: KitPaths, course: Course) -> dict[str, dict]:
     """course.yaml's `datasets` as the worker receives them: {name: {"data": array, "target": array or strings}}."""
     payload = {}
     for name, spec in course.datasets.items():
-        path = paths.root / spec.file
+        line = line_of(paths.course_file, ["datasets", name])
+        where = f"{f'line {line}: ' if line else ''}dataset '{name}': {spec.file}"
         fix = f"give datasets.{name} a .npz file holding the arrays '{spec.data}' and '{spec.target}'"
         try:
-            with np.load(path, allow_pickle=False) as npz:
+            with np.load(paths.root / spec.file, allow_pickle=False) as npz:
                 data, target = np.asarray(npz[spec.data]), np.asarray(npz[spec.target])
         except FileNotFoundError:
-            raise KitError(f"dataset '{name}': {spec.file} does not exist", path=paths.course_file, fix=fix) from None
+            raise KitError(f"{where} does not exist", path=paths.course_file, fix=fix) from None
         except (KeyError, OSError, ValueError) as exc:
-            raise KitError(f"dataset '{name}': {spec.file} cannot be read ({str(exc)[:120]})", path=paths.course_file,
-                           fix=fix) from None
-        if data.ndim != 2 or len(target) != len(data) or data.nbytes + target.nbytes > MAX_DATASET_BYTES:
-            raise KitError(f"dataset '{name}': {spec.file} holds data of shape {data.shape} and {len(target)} targets",
+            raise KitError(f"{where} cannot be read ({str(exc)[:120]})", path=paths.course_file, fix=fix) from None
+        if data.ndim != 2 or target.ndim != 1 or len(target) != len(data) or \
+                data.nbytes + target.nbytes > MAX_DATASET_BYTES:
+            raise KitError(f"{where} holds data of shape {data.shape} and targets of shape {target.shape}",
                            path=paths.course_file, fix=f"one row per target, at most {MAX_DATASET_BYTES >> 20} MB in all")
         labels = [str(v) for v in target.tolist()] if target.dtype.kind in "US" else wire.encode(target)
         payload[name] = {"data": wire.encode(data), "target": labels}

@@ -39,7 +39,7 @@ def test_help_lists_every_command():
 
 BAD_COURSES = {
     "unknown key with a suggestion": (("late_policy:", "late_polcy:"),
-                                      ["line 19", "unknown key 'late_polcy'", "did you mean 'late_policy'"]),
+                                      ["line 22", "unknown key 'late_polcy'", "did you mean 'late_policy'"]),
     "negative points": (("conv2d:     {points: 40,", "conv2d:     {points: -4,"),
                         ["assignments.part-4.2.parts.conv2d.points", "greater than 0"]),
     "missing version": (('version: "2026.11"\n', ""), ["missing key 'version'", "add 'version:'"]),
