@@ -101,6 +101,19 @@ def test_package_then_grade_matches_the_folder(tmp_path):
     assert scores[0] == scores[1]
 
 
+def test_package_takes_the_files_an_assignment_also_accepts(tmp_path):
+    """part-4.2 also accepts the blog's exercise scripts (ex_*.py): they go into the zip beside its files."""
+    work = tmp_path / "work"
+    shutil.copytree(SAMPLE, work)
+    (work / "ex_1.py").write_text("print('exercise 1')\n")
+    (work / "notes_ex.py").write_text("")
+    zipped = tmp_path / "submission.zip"
+    proc = run_cli("package", str(work), "-o", str(zipped))
+    assert proc.returncode == 0, proc.stderr
+    with zipfile.ZipFile(zipped) as archive:
+        assert set(archive.namelist()) == {"neural_network.py", "conv_exercises.py", "ex_1.py", "MANIFEST.json"}
+
+
 def test_grade_reports_a_file_changed_after_packaging(tmp_path):
     zipped = tmp_path / "s.zip"
     assert run_cli("package", str(SAMPLE), "-o", str(zipped)).returncode == 0
