@@ -38,10 +38,11 @@ def conv(image, kernel, stride, convention):
 CONSISTENT = "consistent with your conv2d: this exercise is right given your conv2d (conv2d is graded on its own)."
 
 
-def accepted_maps(student, convention, image, kernels, stride=1):
+def accepted_maps(student, convention, image, kernels, stride=1, calls=()):
     """The maps accepted besides the course's: the student's own conv2d's, and cross-correlations if allowed.
 
-    `kernels` is one kernel, or a tuple of kernels for an exercise returning several maps.
+    `kernels` is one kernel, or a tuple of kernels for an exercise returning several maps; `calls` are a
+    script's recorded conv2d calls (its own result on the exercise's inputs is its conv2d's).
     """
     several = isinstance(kernels, tuple)
     kernels = kernels if several else (kernels,)
@@ -50,24 +51,42 @@ def accepted_maps(student, convention, image, kernels, stride=1):
         out = tuple(slide(k) for k in kernels)
         return out if several else out[0]
 
-    accepted = [Mistake(CONSISTENT, lambda: maps(lambda k: student.conv2d(image, k, stride=stride)), accepted=True)]
+    accepted = [Mistake(CONSISTENT, lambda: maps(lambda k: own_conv(student, image, k, stride, calls)), accepted=True)]
     if convention == "either":
         accepted.append(Mistake("a cross-correlation: this course accepts it.",
                                 lambda: maps(lambda k: conv(image, k, stride, "cross-correlation")), accepted=True))
     return accepted
 
 
-def own_map_shape(student, image, kernel, stride):
+def same_inputs(call, image, kernel, stride):
+    """Whether a recorded conv2d call was on exactly these inputs (positional, or by keyword)."""
+    arrays = list(call.args[:2]) + [v for k, v in call.kwargs.items() if k != "stride"]
+    given = call.kwargs.get("stride", call.args[2] if len(call.args) > 2 else 1)
+    try:
+        return (len(arrays) >= 2 and given == stride and np.array_equal(np.asarray(arrays[0], dtype=float), image)
+                and np.array_equal(np.asarray(arrays[1], dtype=float), kernel))
+    except (TypeError, ValueError):
+        return False
+
+
+def own_conv(student, image, kernel, stride, calls=()):
+    """The student's conv2d(image, kernel, stride): a script's own call on those very inputs, if it made one."""
+    mine = next((call for call in calls if call.recorded and not call.error and same_inputs(call, image, kernel, stride)),
+                None)
+    return mine.value if mine is not None else student.conv2d(image, kernel, stride=stride)
+
+
+def own_map_shape(student, image, kernel, stride, calls=()):
     """The shape of the student's conv2d(image, kernel, stride), or None if it fails."""
     try:
-        return np.shape(student.conv2d(image, kernel, stride=stride))
+        return np.shape(own_conv(student, image, kernel, stride, calls))
     except AssertionError:  # the student's conv2d failed: only the blog's shape counts
         return None
 
 
-def own_shape(student, image):
-    """A callable giving the shape of the student's horizontal edge map of `image` (asked only when needed)."""
-    return lambda: own_map_shape(student, image, HORIZONTAL_FILTER, 1)
+def own_shape(student, run):
+    """A callable giving the shape of the student's horizontal edge map of the run's digit (asked only when needed)."""
+    return lambda: own_map_shape(student, run.image, HORIZONTAL_FILTER, 1, run.calls)
 
 
 RUNS = pytest.StashKey[dict]()
@@ -188,21 +207,22 @@ def scripted(student, once, exercise, failure):
 
 
 def small_map(student, once, exercise):
-    """(the map exercise 1 or 2 computed, its name in messages): what exercise_N() returned, or its script's conv2d."""
+    """(the map exercise 1 or 2 computed, its name in messages, the script's calls): what exercise_N() returned,
+    or its script's conv2d result."""
     try:
-        return once(exercise, getattr(student, exercise)), exercise
+        return once(exercise, getattr(student, exercise)), exercise, ()
     except StudentFailure as failure:
         form = scripted(student, once, exercise, failure)
-        return form.maps()[0], f"conv2d in {form.name}"
+        return form.maps()[0], f"conv2d in {form.name}", form.calls
 
 
 def check_shape(student, once, exercise, stride):
-    value, name = small_map(student, once, exercise)
+    value, name, calls = small_map(student, once, exercise)
     expected = conv(IMAGE_4X4, AVERAGING_FILTER, stride, "convolution").shape
     shape = np.shape(value) if isinstance(value, np.ndarray) else None
     if shape == expected:
         return
-    if shape is not None and shape == own_map_shape(student, IMAGE_4X4, AVERAGING_FILTER, stride):
+    if shape is not None and shape == own_map_shape(student, IMAGE_4X4, AVERAGING_FILTER, stride, calls):
         note(f"Accepted: {CONSISTENT}")
         return
     got = f"an array of shape {shape}" if shape is not None else f"a {type(value).__name__}"
@@ -213,7 +233,8 @@ def check_shape(student, once, exercise, stride):
 
 def check_small_map(student, reference, convention, once, exercise, stride):
     other = 2 if stride == 1 else 1
-    mistakes = accepted_maps(student, convention, IMAGE_4X4, AVERAGING_FILTER, stride) + [
+    value, _, calls = small_map(student, once, exercise)
+    mistakes = accepted_maps(student, convention, IMAGE_4X4, AVERAGING_FILTER, stride, calls) + [
         Mistake(f"stride {other} used: {exercise} uses stride {stride}.", lambda: conv(IMAGE_4X4, AVERAGING_FILTER,
                                                                                        other, convention)),
         Mistake("a filter of ones used: the blog's averaging filter has 0.25 in each of its 4 entries.",
@@ -221,7 +242,7 @@ def check_small_map(student, reference, convention, once, exercise, stride):
     ]
     expected = conv(IMAGE_4X4, AVERAGING_FILTER, stride, convention) if convention == "cross-correlation" \
         else getattr(reference, exercise)()
-    assert_matches(small_map(student, once, exercise)[0], expected, what="the feature map", mistakes=mistakes)
+    assert_matches(value, expected, what="the feature map", mistakes=mistakes)
 
 
 def test_exercise_1_shape(student, once):
@@ -263,6 +284,11 @@ class DigitRun:
     expected: tuple
     name: str  # how messages name what computed it: exercise_N, or its script
     form: Scripted | None = None
+
+    @property
+    def calls(self) -> list:
+        """The script's conv2d calls for the exercise (none for the function form)."""
+        return self.form.calls if self.form else []
 
     @property
     def given(self) -> str:
@@ -429,8 +455,8 @@ def first_digit():
         return sample["images"][0].reshape(28, 28).astype(np.float64)
 
 
-def exercise_3_mistakes(student, convention, image):
-    return accepted_maps(student, convention, image, HORIZONTAL_FILTER) + [
+def exercise_3_mistakes(student, convention, image, calls=()):
+    return accepted_maps(student, convention, image, HORIZONTAL_FILTER, calls=calls) + [
         Mistake(OTHER_DIGIT, lambda: conv(first_digit(), HORIZONTAL_FILTER, 1, convention)),
         Mistake("this is the vertical edge filter's map: exercise 3 uses HORIZONTAL_FILTER, "
                 "[[-1, -1, -1], [0, 0, 0], [1, 1, 1]].", lambda: conv(image, VERTICAL_FILTER, 1, convention)),
@@ -446,13 +472,13 @@ def test_exercise_3_map(student, convention, digit_run):
     """exercise_3: the horizontal edge map of an MNIST digit"""
     run = digit_run("exercise_3")
     assert_matches(maps_of(run, "exercise_3", 1)[0], run.expected[0], what="the feature map",
-                   mistakes=exercise_3_mistakes(student, convention, run.image))
+                   mistakes=exercise_3_mistakes(student, convention, run.image, run.calls))
 
 
 def test_exercise_3_figure(student, digit_run):
     """exercise_3: the figure shows the 28x28 digit and the 26x26 feature map"""
     run = digit_run("exercise_3")
-    check_figure_shapes(panels_of(run, "exercise_3", 1), run.name, own_shape(student, run.image))
+    check_figure_shapes(panels_of(run, "exercise_3", 1), run.name, own_shape(student, run))
 
 
 def test_exercise_3_input_panel(digit_run):
@@ -468,9 +494,9 @@ def test_exercise_3_map_panel(digit_run):
     check_map_panel(panel, maps_of(run, "exercise_3", 1)[0], "Horizontal", run.name)
 
 
-def exercise_4_mistakes(student, convention, image):
+def exercise_4_mistakes(student, convention, image, calls=()):
     horizontal, vertical = (conv(image, k, 1, convention) for k in (HORIZONTAL_FILTER, VERTICAL_FILTER))
-    return accepted_maps(student, convention, image, (HORIZONTAL_FILTER, VERTICAL_FILTER)) + [
+    return accepted_maps(student, convention, image, (HORIZONTAL_FILTER, VERTICAL_FILTER), calls=calls) + [
         Mistake(OTHER_DIGIT, lambda: tuple(conv(first_digit(), k, 1, convention)
                                            for k in (HORIZONTAL_FILTER, VERTICAL_FILTER))),
         Mistake("the maps are swapped: return (horizontal_map, vertical_map), in that order.",
@@ -486,13 +512,13 @@ def test_exercise_4_maps(student, convention, digit_run):
     """exercise_4: the horizontal and vertical edge maps of an MNIST digit"""
     run = digit_run("exercise_4")
     assert_results_match(maps_of(run, "exercise_4", 2), run.expected, ("horizontal_map", "vertical_map"), what=run.name,
-                         mistakes=exercise_4_mistakes(student, convention, run.image))
+                         mistakes=exercise_4_mistakes(student, convention, run.image, run.calls))
 
 
 def test_exercise_4_figure(student, digit_run):
     """exercise_4: the figure shows the 28x28 digit and two 26x26 feature maps"""
     run = digit_run("exercise_4")
-    check_figure_shapes(panels_of(run, "exercise_4", 2), run.name, own_shape(student, run.image))
+    check_figure_shapes(panels_of(run, "exercise_4", 2), run.name, own_shape(student, run))
 
 
 def test_exercise_4_input_panel(digit_run):

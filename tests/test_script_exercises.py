@@ -119,6 +119,32 @@ def test_a_script_fetching_another_dataset_is_told_which_are_served(tmp_path):
            "are available offline, by name: mnist_784" in outputs(results, "exercise_4")
 
 
+TRUNCATING_CONV2D = """
+
+def conv2d(image, filter_kernel, stride=1):
+    # Its output takes the image's dtype: an integer image gives a truncated map
+    image, kernel = np.asarray(image), np.asarray(filter_kernel)[::-1, ::-1]
+    rows, cols = (image.shape[0] - kernel.shape[0]) // stride + 1, (image.shape[1] - kernel.shape[1]) // stride + 1
+    out = np.zeros_like(image)[:rows, :cols]
+    for i in range(rows):
+        for j in range(cols):
+            window = image[i * stride:i * stride + kernel.shape[0], j * stride:j * stride + kernel.shape[1]]
+            out[i, j] = np.sum(window * kernel)
+    return out
+"""
+
+
+def test_consistent_with_your_conv2d_is_judged_on_the_scripts_own_inputs(tmp_path):
+    """The blog's 4x4 image is an integer array: a conv2d that truncates it is not the exercises' fault."""
+    folder = submission(tmp_path, "truncates")
+    with (folder / "neural_network.py").open("a") as module:
+        module.write(TRUNCATING_CONV2D)
+    results = grade(folder, tmp_path / "out")
+    scores = parts(results)
+    assert all(scores[p] == FULL[p] for p in ("exercise_1", "exercise_2", "exercise_3", "exercise_4")), scores
+    assert "Accepted: consistent with your conv2d" in outputs(results, "exercise_1")
+
+
 # -- any assignment: scripts are engine machinery -----------------------------------------------------------
 
 PIPES = '''"""A made-up assignment: the flow through a grid of pipes."""
