@@ -215,3 +215,17 @@ def test_any_assignment_can_grade_scripts_with_content_only(tmp_path):
     assert "No module named 'plumbing'" in results["scripts-only"]["tests"][0]["output"]
     assert results["nothing"]["extra_data"]["status"] == "no-submission"
     assert "none of plumbing.py is in the submission (nor any demo_*.py)" in results["nothing"]["output"]
+
+
+def test_a_class_grades_scripts_through_the_warm_sandbox(tmp_path):
+    """Class grading forks each worker from one zygote: scripts, their timer and their figures work there too."""
+    klass = tmp_path / "class"
+    klass.mkdir()
+    submission(klass, "ana")
+    submission(klass, "ben", one_file=True, edits={"ex_2.py": ("stride=2)", "stride=1)")})
+    proc = subprocess.run([sys.executable, str(ROOT / "cli.py"), "grade", str(klass), "-a", ASSIGNMENT, "--out",
+                           str(tmp_path / "graded"), "-j", "1"], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    scores = {name: json.loads((tmp_path / "graded" / name / "results.json").read_text())["score"]
+              for name in ("ana", "ben")}
+    assert scores == {"ana": 100, "ben": 90}
