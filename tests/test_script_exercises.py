@@ -46,18 +46,18 @@ def outputs(results: dict, part: str) -> str:
     return "\n".join(t["output"] for t in results["tests"] if t["tags"][0] == part)
 
 
-def submission(tmp_path: Path, name: str, *, one_file: bool = False, edits: dict[str, tuple[str, str]] = {}) -> Path:
-    """The blog's scripts and the reference's neural_network.py; `edits`: {script: (old, new)} text to change."""
+def submission(tmp_path: Path, name: str, *, one_file: bool = False, edits: list[tuple[str, str, str]] = ()) -> Path:
+    """The blog's scripts and the reference's neural_network.py; `edits`: (script, old, new) text to change."""
     folder = tmp_path / name
     folder.mkdir()
     shutil.copyfile(ROOT / "reference" / "neural_network.py", folder / "neural_network.py")
     texts = {}
     for path in sorted(SCRIPTS.glob("ex_*.py")):
         text = path.read_text()
-        if path.name in edits:
-            old, new = edits[path.name]
-            assert old in text
-            text = text.replace(old, new)
+        for script, old, new in edits:
+            if script == path.name:
+                assert old in text, old
+                text = text.replace(old, new)
         texts[path.name] = text
     if one_file:
         (folder / "conv_exercises.py").write_text("\n".join(texts.values()))
@@ -88,6 +88,21 @@ def test_the_handouts_stubs_give_way_to_the_scripts(tmp_path):
     assert grade(folder, tmp_path / "out")["score"] == 100
 
 
+VARIANTS = {
+    "keyword arguments": [("ex_3.py", "conv2d(image, filter_kernel, stride=1)",
+                           "conv2d(image=image, filter_kernel=filter_kernel, stride=1)")],
+    "a scaled digit": [("ex_4.py", "X_full = X_full.astype(float)", "X_full = X_full / 255.0")],
+    "the module's attribute": [("ex_2.py", "from neural_network import conv2d", "import neural_network as nn"),
+                               ("ex_2.py", "= conv2d(", "= nn.conv2d(")],
+}
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_correct_variants_of_the_scripts_score_full_marks(tmp_path, variant):
+    results = grade(submission(tmp_path, "variant", edits=VARIANTS[variant]), tmp_path / "out")
+    assert results["score"] == 100, [t["output"] for t in results["tests"] if t["score"] < t["max_score"]]
+
+
 def mutant_hint(name: str) -> str:
     tree = ast.parse((ROOT / "graders" / "mutants" / f"{name}.py").read_text())
     return next(n.value.value for n in tree.body if isinstance(n, ast.Assign) and n.targets[0].id == "HINT")
@@ -95,7 +110,7 @@ def mutant_hint(name: str) -> str:
 
 @pytest.mark.parametrize("one_file", [False, True], ids=["ex_2.py", "conv_exercises.py"])
 def test_stride_1_in_exercise_2_loses_exactly_exercise_2_with_the_function_forms_hint(tmp_path, one_file):
-    folder = submission(tmp_path, "stride", one_file=one_file, edits={"ex_2.py": ("stride=2)", "stride=1)")})
+    folder = submission(tmp_path, "stride", one_file=one_file, edits=[("ex_2.py", "stride=2)", "stride=1)")])
     results = grade(folder, tmp_path / "out")
     assert parts(results) == {**FULL, "exercise_2": 0}
     assert f"Hint: {mutant_hint('exercise_2_stride_1')}" in outputs(results, "exercise_2")
@@ -103,7 +118,7 @@ def test_stride_1_in_exercise_2_loses_exactly_exercise_2_with_the_function_forms
 
 def test_a_script_that_raises_midway_is_graded_on_what_it_did_before(tmp_path):
     """ex_3.py raises after its conv2d call: its map is right, its figure was never shown."""
-    folder = submission(tmp_path, "raises", edits={"ex_3.py": ("fig, (ax1, ax2)", "1 / 0\nfig, (ax1, ax2)")})
+    folder = submission(tmp_path, "raises", edits=[("ex_3.py", "fig, (ax1, ax2)", "1 / 0\nfig, (ax1, ax2)")])
     results = grade(folder, tmp_path / "out")
     assert parts(results) == {**FULL, "exercise_3": 5}
     failed = [t["output"] for t in results["tests"] if t["tags"][0] == "exercise_3" and t["score"] == 0]
@@ -112,7 +127,7 @@ def test_a_script_that_raises_midway_is_graded_on_what_it_did_before(tmp_path):
 
 
 def test_a_script_fetching_another_dataset_is_told_which_are_served(tmp_path):
-    folder = submission(tmp_path, "fashion", edits={"ex_4.py": ('fetch_openml("mnist_784"', 'fetch_openml("Fashion-MNIST"')})
+    folder = submission(tmp_path, "fashion", edits=[("ex_4.py", 'fetch_openml("mnist_784"', 'fetch_openml("Fashion-MNIST"')])
     results = grade(folder, tmp_path / "out")
     assert parts(results) == {**FULL, "exercise_4": 0}
     assert "fetch_openml: 'Fashion-MNIST' cannot be downloaded here (no network while grading); only these datasets " \
@@ -222,7 +237,7 @@ def test_a_class_grades_scripts_through_the_warm_sandbox(tmp_path):
     klass = tmp_path / "class"
     klass.mkdir()
     submission(klass, "ana")
-    submission(klass, "ben", one_file=True, edits={"ex_2.py": ("stride=2)", "stride=1)")})
+    submission(klass, "ben", one_file=True, edits=[("ex_2.py", "stride=2)", "stride=1)")])
     proc = subprocess.run([sys.executable, str(ROOT / "cli.py"), "grade", str(klass), "-a", ASSIGNMENT, "--out",
                            str(tmp_path / "graded"), "-j", "1"], capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -33,8 +33,8 @@ class RecordedCall:
 
     @property
     def first(self) -> Any:
-        """The first argument (None when there is none)."""
-        return self.args[0] if self.args else None
+        """The first argument: positional, else the first passed by keyword (None when there is none)."""
+        return self.args[0] if self.args else next(iter(self.kwargs.values()), None)
 
 
 @dataclass
