@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from gradekit.content import assignment_notes, grader_files
+from gradekit.content import assignment_notes, dataset_payload, grader_files
 from gradekit.course import Course, defined_functions, line_of
 from gradekit.errors import KitError
 from gradekit.parts import declared_tests, parse_grader
@@ -74,6 +74,10 @@ def function_problems(paths: KitPaths, course: Course) -> list[KitError]:
 def course_problems(paths: KitPaths, course: Course) -> list[KitError]:
     """Everything `validate --course-only` checks beyond course.yaml's own shape, in a course with its content."""
     problems = function_problems(paths, course) + option_problems(paths, course)
+    try:
+        dataset_payload(paths, course)  # every dataset's file is there and holds its arrays
+    except KitError as exc:
+        problems.append(exc)
     for key in course.assignments:
         try:
             assignment_notes(paths, course, key)

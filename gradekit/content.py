@@ -1,7 +1,8 @@
-"""The course's own code that the engine runs: its named helper functions and its notes.
+"""The course's own code and data that the engine runs: its named helper functions, its notes, its datasets.
 
-Both are content (graders/helpers.py, the Markdown files an assignment's `notes` lists); the
-engine only loads them, the same way for the grading process, the worker and the handouts.
+All are content (graders/helpers.py, the Markdown files an assignment's `notes` lists, the files of
+course.yaml's `datasets`); the engine only loads them, the same way for the grading process, the
+worker and the handouts.
 """
 
 from __future__ import annotations
@@ -10,11 +11,15 @@ from pathlib import Path
 from typing import Any, Callable
 
 import jinja2
+import numpy as np
 
-from gradekit.course import Assignment, Course, load_course
+from gradekit.course import Assignment, Course, line_of, load_course
 from gradekit.errors import KitError, not_utf8
 from gradekit.layout import KitPaths, grader_modules
+from gradekit.sandbox.runner import wire
 from gradekit.sandbox.runner.wire import HELPERS_MODULE, named_functions
+
+MAX_DATASET_BYTES = 64 * 2**20  # each dataset travels to every worker: a sample, not a whole corpus
 
 
 def helpers_source(paths: KitPaths) -> str:
@@ -76,3 +81,26 @@ def open_course(course_file: Path, *, content: bool = True) -> tuple[KitPaths, C
     if content:
         paths.require_content()
     return paths, course
+
+
+def dataset_payload(paths: KitPaths, course: Course) -> dict[str, dict]:
+    """course.yaml's `datasets` as the worker receives them: {name: {"data": array, "target": array or strings}}."""
+    payload = {}
+    for name, spec in course.datasets.items():
+        line = line_of(paths.course_file, ["datasets", name])
+        where = f"{f'line {line}: ' if line else ''}dataset '{name}': {spec.file}"
+        fix = f"give datasets.{name} a .npz file holding the arrays '{spec.data}' and '{spec.target}'"
+        try:
+            with np.load(paths.root / spec.file, allow_pickle=False) as npz:
+                data, target = np.asarray(npz[spec.data]), np.asarray(npz[spec.target])
+        except FileNotFoundError:
+            raise KitError(f"{where} does not exist", path=paths.course_file, fix=fix) from None
+        except (KeyError, OSError, ValueError) as exc:
+            raise KitError(f"{where} cannot be read ({str(exc)[:120]})", path=paths.course_file, fix=fix) from None
+        if data.ndim != 2 or target.ndim != 1 or len(target) != len(data) or \
+                data.nbytes + target.nbytes > MAX_DATASET_BYTES:
+            raise KitError(f"{where} holds data of shape {data.shape} and targets of shape {target.shape}",
+                           path=paths.course_file, fix=f"one row per target, at most {MAX_DATASET_BYTES >> 20} MB in all")
+        labels = [str(v) for v in target.tolist()] if target.dtype.kind in "US" else wire.encode(target)
+        payload[name] = {"data": wire.encode(data), "target": labels}
+    return payload

@@ -62,16 +62,31 @@ class Part(Strict):
     options: Options = {}
 
 
+class Dataset(Strict):
+    """A dataset served offline to student code (`fetch_openml(<name>, ..., as_frame=False)` in the sandbox).
+
+    `file` is a .npz (a path from course.yaml's folder) holding the array `data` (one row per sample)
+    and the array `target` (one label per row) under the key names given here.
+    """
+
+    file: str
+    data: str = "data"
+    target: str = "target"
+
+
 class Assignment(Strict):
     """What students hand in (`files`), the parts graded in them, and the grader files that grade them.
 
     `graders` are file names (or patterns) under graders/, every test_*.py when left out; `notes`
     are Markdown files (paths from course.yaml's folder) the handout shows, with the parts' options.
+    `also_accepted` are file patterns (`ex_*.py`) a submission may hold instead of `files`: such a
+    submission is graded, not "no-submission" (its graders say what they make of those files).
     """
 
     title: str
     due: datetime | None = None
     files: list[str] = Field(min_length=1)
+    also_accepted: list[str] = []
     provided: list[str] = []
     parts: dict[str, Part]
     graders: list[str] = []
@@ -111,14 +126,25 @@ class Assignment(Strict):
 
 
 class Course(Strict):
+    """course.yaml: the course's assignments and the settings they share (see README's "Course authors")."""
+
     course: str
     version: str
     default_assignment: str
     options: Options = {}
     environment: dict[str, str] = {}
+    datasets: dict[str, Dataset] = {}
     limits: Limits = Limits()
     late_policy: LatePolicy = LatePolicy()
     assignments: dict[str, Assignment]
+
+    @field_validator("datasets", mode="before")
+    @classmethod
+    def _file_alone(cls, datasets: object) -> object:
+        """`name: path.npz` is short for `name: {file: path.npz}`."""
+        if isinstance(datasets, dict):
+            return {k: {"file": v} if isinstance(v, str) else v for k, v in datasets.items()}
+        return datasets
 
     @model_validator(mode="after")
     def _default_exists(self) -> "Course":

@@ -46,7 +46,8 @@ def package(folder: Path, out: Path, course: Course, assignment_name: str | None
 
 def _files_to_pack(folder: Path, assignment: Assignment) -> list[Path]:
     """Each file the assignment asks for: the .py, else a notebook of the same name, else a released
-    notebook that stands for that module (an assignment's notebook holds all its modules)."""
+    notebook that stands for that module (an assignment's notebook holds all its modules); then the files
+    its `also_accepted` patterns match (e.g. the blog's exercise scripts)."""
     if not folder.is_dir():
         raise KitError("not a folder", path=folder, fix="pass the folder holding your .py files or notebook")
     files: list[Path] = []
@@ -57,6 +58,10 @@ def _files_to_pack(folder: Path, assignment: Assignment) -> list[Path]:
         if chosen not in files:
             _check_file(chosen)
             files.append(chosen)
+    for path in sorted({p for pattern in assignment.also_accepted for p in folder.glob(pattern) if p.is_file()}):
+        if path not in files:
+            _check_file(path)
+            files.append(path)
     return files
 
 

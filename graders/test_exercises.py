@@ -3,6 +3,12 @@
 Feature maps are compared with the reference's; a map equal to the student's own conv2d on the
 same inputs is accepted too, so a broken conv2d loses points once (on conv2d). Plots are
 checked structurally: panels, image shapes, titles, and that a map panel shows the map returned.
+
+An exercise is graded in either of two forms, with the same checks and hints: the handout's function
+`exercise_N()` (what it returns), or the blog's script (what it computes and shows). A submission whose
+`exercise_N` is missing or still the handout's stub is graded on its script `ex_N.py`, else (when
+`conv_exercises.py` defines no `exercise_N` at all) on the top-level code of conv_exercises.py: the
+script is run as `python ex_N.py`, its conv2d calls are recorded and its figures captured at plt.show().
 """
 
 from dataclasses import dataclass
@@ -12,8 +18,8 @@ import numpy as np
 import pytest
 from scipy import signal
 
-from gradekit.checks import (FigureSummary, Mismatch, Mistake, assert_matches, assert_results_match, describe,
-                             difference, note)
+from gradekit.checks import (FigureSummary, Mismatch, Mistake, ScriptRun, StudentFailure, assert_matches,
+                             assert_results_match, describe, difference, note)
 
 # The blog's inputs (Part 4.2)
 IMAGE_4X4 = np.array([[1, 1, 1, 1], [1, 2, 2, 1], [1, 2, 2, 1], [1, 1, 1, 1]], dtype=float)
@@ -32,10 +38,11 @@ def conv(image, kernel, stride, convention):
 CONSISTENT = "consistent with your conv2d: this exercise is right given your conv2d (conv2d is graded on its own)."
 
 
-def accepted_maps(student, convention, image, kernels, stride=1):
+def accepted_maps(student, convention, image, kernels, stride=1, calls=()):
     """The maps accepted besides the course's: the student's own conv2d's, and cross-correlations if allowed.
 
-    `kernels` is one kernel, or a tuple of kernels for an exercise returning several maps.
+    `kernels` is one kernel, or a tuple of kernels for an exercise returning several maps; `calls` are a
+    script's recorded conv2d calls (its own result on the exercise's inputs is its conv2d's).
     """
     several = isinstance(kernels, tuple)
     kernels = kernels if several else (kernels,)
@@ -44,24 +51,42 @@ def accepted_maps(student, convention, image, kernels, stride=1):
         out = tuple(slide(k) for k in kernels)
         return out if several else out[0]
 
-    accepted = [Mistake(CONSISTENT, lambda: maps(lambda k: student.conv2d(image, k, stride=stride)), accepted=True)]
+    accepted = [Mistake(CONSISTENT, lambda: maps(lambda k: own_conv(student, image, k, stride, calls)), accepted=True)]
     if convention == "either":
         accepted.append(Mistake("a cross-correlation: this course accepts it.",
                                 lambda: maps(lambda k: conv(image, k, stride, "cross-correlation")), accepted=True))
     return accepted
 
 
-def own_map_shape(student, image, kernel, stride):
+def same_inputs(call, image, kernel, stride):
+    """Whether a recorded conv2d call was on exactly these inputs (positional, or by keyword)."""
+    arrays = list(call.args[:2]) + [v for k, v in call.kwargs.items() if k != "stride"]
+    given = call.kwargs.get("stride", call.args[2] if len(call.args) > 2 else 1)
+    try:
+        return (len(arrays) >= 2 and given == stride and np.array_equal(np.asarray(arrays[0], dtype=float), image)
+                and np.array_equal(np.asarray(arrays[1], dtype=float), kernel))
+    except (TypeError, ValueError):
+        return False
+
+
+def own_conv(student, image, kernel, stride, calls=()):
+    """The student's conv2d(image, kernel, stride): a script's own call on those very inputs, if it made one."""
+    mine = next((call for call in calls if call.recorded and not call.error and same_inputs(call, image, kernel, stride)),
+                None)
+    return mine.value if mine is not None else student.conv2d(image, kernel, stride=stride)
+
+
+def own_map_shape(student, image, kernel, stride, calls=()):
     """The shape of the student's conv2d(image, kernel, stride), or None if it fails."""
     try:
-        return np.shape(student.conv2d(image, kernel, stride=stride))
+        return np.shape(own_conv(student, image, kernel, stride, calls))
     except AssertionError:  # the student's conv2d failed: only the blog's shape counts
         return None
 
 
-def own_shape(student, image):
-    """A callable giving the shape of the student's horizontal edge map of `image` (asked only when needed)."""
-    return lambda: own_map_shape(student, image, HORIZONTAL_FILTER, 1)
+def own_shape(student, run):
+    """A callable giving the shape of the student's horizontal edge map of the run's digit (asked only when needed)."""
+    return lambda: own_map_shape(student, run.image, HORIZONTAL_FILTER, 1, run.calls)
 
 
 RUNS = pytest.StashKey[dict]()
@@ -89,24 +114,127 @@ def once(request):
     return cached
 
 
+# -- the blog's form: an exercise as a script ------------------------------------------------------------
+
+SCRIPTS = {"exercise_1": "ex_1.py", "exercise_2": "ex_2.py", "exercise_3": "ex_3.py", "exercise_4": "ex_4.py"}
+ALL_IN_ONE = "conv_exercises.py"  # the four exercises pasted one after the other as top-level code
+RECORD = ["conv2d"]  # the calls a script is graded on
+MAPS = {"exercise_1": 1, "exercise_2": 1, "exercise_3": 1, "exercise_4": 2}  # conv2d calls the blog's exercise makes
+
+
+@dataclass
+class Scripted:
+    """An exercise as the blog's script did it: its conv2d calls, and the figure shown after them."""
+
+    run: ScriptRun
+    exercise: str
+    alone: bool  # in its own script (ex_N.py), not among the four in one file
+    calls: list
+    figure: FigureSummary | None
+
+    @property
+    def name(self) -> str:
+        return self.run.script if self.alone else f"{self.run.script} ({self.exercise})"
+
+    def stopped(self) -> str:
+        return f"; it stopped: {self.run.error.public()}" if self.run.error else ""
+
+    def maps(self) -> tuple:
+        """The feature maps conv2d returned for the exercise (as exercise_N returns them), or why there are none."""
+        if len(self.calls) < MAPS[self.exercise]:
+            raise Mismatch(f"{self.name} made {len(self.calls)} call(s) of conv2d for {self.exercise}; the blog's "
+                           f"exercise makes {MAPS[self.exercise]}{self.stopped()}.")
+        failed = next((call for call in self.calls if call.error), None)
+        if failed is not None:
+            raise Mismatch(f"conv2d raised in {self.name}: {failed.error}.")
+        return tuple(call.value for call in self.calls)
+
+    def shown(self) -> FigureSummary:
+        """The figure the script showed after the exercise's conv2d calls (as exercise_N returns it)."""
+        if self.figure is None:
+            raise Mismatch(f"{self.name} showed no figure after its conv2d call(s){self.stopped()}.",
+                           "draw it with fig, axes = plt.subplots(...) and show it with plt.show().")
+        return self.figure
+
+
+def _shape(value):
+    try:
+        return np.shape(value)
+    except ValueError:  # a ragged list
+        return None
+
+
+def exercise_calls(run, exercise, alone):
+    """The indices of `exercise`'s conv2d calls in `run`, and the index of the next exercise's first call.
+
+    In its own script an exercise's calls are the script's first ones; among the four in one file,
+    exercises 1 and 2 are the calls on the 4x4 image, in that order, and 3 and 4 the calls that follow on a digit.
+    """
+    indices = list(range(len(run.calls)))
+    if alone:
+        return indices[:MAPS[exercise]], None
+    small = [i for i in indices if _shape(run.calls[i].first) == IMAGE_4X4.shape]
+    digits = [i for i in indices if i not in small]
+    groups = {"exercise_1": small[:1], "exercise_2": small[1:2], "exercise_3": digits[:1], "exercise_4": digits[1:3]}
+    order = list(groups)
+    later = [i for name in order[order.index(exercise) + 1:] for i in groups[name]]
+    return groups[exercise], min(later) if later else None
+
+
+def figure_after(run, calls, bound):
+    """The first figure shown after the last of `calls` (and, if `bound`, before call number `bound` was made)."""
+    last = max(calls) + 1 if calls else 0
+    return next((fig for fig, after in zip(run.figures, run.shown_after)
+                 if after >= last and (bound is None or after <= bound)), None)
+
+
+def scripted(student, once, exercise, failure):
+    """The exercise's script form, for a submission whose exercise_N is not written; else `failure` again.
+
+    Its own script ex_N.py first; then conv_exercises.py run as a script, when it defines no exercise_N at all.
+    """
+    def compute():
+        candidates = [(SCRIPTS[exercise], True)] + [(ALL_IN_ONE, False)] * (failure.error.kind == "missing")
+        for script, alone in candidates:
+            run = once(f"run {script}", lambda: student.run_script(script, record=RECORD))
+            if not run.missing:
+                calls, bound = exercise_calls(run, exercise, alone)
+                return Scripted(run, exercise, alone, [run.calls[i] for i in calls], figure_after(run, calls, bound))
+        raise failure
+    if not failure.not_written:
+        raise failure
+    return once(f"script {exercise}", compute)
+
+
+def small_map(student, once, exercise):
+    """(the map exercise 1 or 2 computed, its name in messages, the script's calls): what exercise_N() returned,
+    or its script's conv2d result."""
+    try:
+        return once(exercise, getattr(student, exercise)), exercise, ()
+    except StudentFailure as failure:
+        form = scripted(student, once, exercise, failure)
+        return form.maps()[0], f"conv2d in {form.name}", form.calls
+
+
 def check_shape(student, once, exercise, stride):
-    value = once(exercise, getattr(student, exercise))
+    value, name, calls = small_map(student, once, exercise)
     expected = conv(IMAGE_4X4, AVERAGING_FILTER, stride, "convolution").shape
     shape = np.shape(value) if isinstance(value, np.ndarray) else None
     if shape == expected:
         return
-    if shape is not None and shape == own_map_shape(student, IMAGE_4X4, AVERAGING_FILTER, stride):
+    if shape is not None and shape == own_map_shape(student, IMAGE_4X4, AVERAGING_FILTER, stride, calls):
         note(f"Accepted: {CONSISTENT}")
         return
     got = f"an array of shape {shape}" if shape is not None else f"a {type(value).__name__}"
-    raise Mismatch(f"{exercise} returned {got}; the 2x2 filter sliding with stride {stride} over the 4x4 image gives "
+    raise Mismatch(f"{name} returned {got}; the 2x2 filter sliding with stride {stride} over the 4x4 image gives "
                    f"a {expected[0]}x{expected[1]} feature map.",
                    "output size: floor((4 - 2) / stride) + 1 in each direction, with no padding ('valid').")
 
 
 def check_small_map(student, reference, convention, once, exercise, stride):
     other = 2 if stride == 1 else 1
-    mistakes = accepted_maps(student, convention, IMAGE_4X4, AVERAGING_FILTER, stride) + [
+    value, _, calls = small_map(student, once, exercise)
+    mistakes = accepted_maps(student, convention, IMAGE_4X4, AVERAGING_FILTER, stride, calls) + [
         Mistake(f"stride {other} used: {exercise} uses stride {stride}.", lambda: conv(IMAGE_4X4, AVERAGING_FILTER,
                                                                                        other, convention)),
         Mistake("a filter of ones used: the blog's averaging filter has 0.25 in each of its 4 entries.",
@@ -114,7 +242,7 @@ def check_small_map(student, reference, convention, once, exercise, stride):
     ]
     expected = conv(IMAGE_4X4, AVERAGING_FILTER, stride, convention) if convention == "cross-correlation" \
         else getattr(reference, exercise)()
-    assert_matches(once(exercise, getattr(student, exercise)), expected, what="the feature map", mistakes=mistakes)
+    assert_matches(value, expected, what="the feature map", mistakes=mistakes)
 
 
 def test_exercise_1_shape(student, once):
@@ -148,22 +276,37 @@ def digit(rng):
 
 @dataclass
 class DigitRun:
-    """One digit, the student's result for it, and the reference's maps."""
+    """One digit, the student's result for it, and the reference's maps; `form` when a script computed it."""
 
     image: np.ndarray
     label: str
-    result: object
+    result: object  # what exercise_N returned (None for a script)
     expected: tuple
+    name: str  # how messages name what computed it: exercise_N, or its script
+    form: Scripted | None = None
+
+    @property
+    def calls(self) -> list:
+        """The script's conv2d calls for the exercise (none for the function form)."""
+        return self.form.calls if self.form else []
+
+    @property
+    def given(self) -> str:
+        """How messages say where the digit came from."""
+        return f"the digit {self.name} passed to conv2d" if self.form else f"the digit passed to {self.name}"
 
 
 @pytest.fixture
 def digit_run(student, reference, convention, rng, once):
-    """exercise -> DigitRun: the exercise run once per grading on a digit drawn for it."""
+    """exercise -> DigitRun: the exercise run once per grading on a digit drawn for it (or its script, once)."""
     def run(exercise):
         def compute():
             image, label = digit(rng)
-            return DigitRun(image, label, getattr(student, exercise)(image, label),
-                            expected_maps(reference, exercise, image, label, convention))
+            try:
+                result = getattr(student, exercise)(image, label)
+            except StudentFailure as failure:
+                return scripted_digit_run(reference, convention, scripted(student, once, exercise, failure))
+            return DigitRun(image, label, result, expected_maps(reference, exercise, image, label, convention), exercise)
         return once(exercise, compute)
     return run
 
@@ -179,8 +322,41 @@ def expected_maps(reference, exercise, image, label, convention):
     return tuple(maps)
 
 
-def figure_of(result, exercise, count):
-    """The figure returned last in the student's tuple, or a clear failure."""
+def label_of(image):
+    """The label of the shipped MNIST digit `image` shows (scaled or not), or None if it shows none of them."""
+    with np.load(MNIST_SAMPLE) as sample:
+        digits, labels = sample["images"].astype(np.float64), sample["labels"]
+    flat = image.ravel()
+    if not flat.std() > 0:
+        return None
+    digits = (digits - digits.mean(axis=1, keepdims=True)) / digits.std(axis=1, keepdims=True)
+    similarity = digits @ ((flat - flat.mean()) / flat.std()) / flat.size
+    best = int(np.argmax(similarity))
+    return str(labels[best]) if similarity[best] > 0.999 else None
+
+
+def scripted_digit_run(reference, convention, form):
+    """The digit a script passed to conv2d for exercise 3 or 4, its label, and the reference's maps of it."""
+    if not form.calls:
+        form.maps()  # raises: no call of conv2d
+    first = form.calls[0].first
+    image = np.asarray(first, dtype=np.float64) if _shape(first) and np.asarray(first).dtype.kind in "biuf" else None
+    if image is None or image.shape != (28, 28):
+        raise Mismatch(f"{form.name} passed conv2d {describe(first)} for {form.exercise}; the exercise takes an MNIST "
+                       "digit as a 28x28 image.", "reshape the digit's 784 pixels: X[0].reshape(28, 28).")
+    label = label_of(image)
+    if label is None:
+        raise Mismatch(f"{form.name} passed conv2d a 28x28 image that is none of the MNIST digits; the exercise "
+                       "takes one from fetch_openml('mnist_784', version=1, return_X_y=True, as_frame=False).")
+    return DigitRun(image, label, None, expected_maps(reference, form.exercise, image, label, convention), form.name,
+                    form)
+
+
+def figure_of(run, exercise, count):
+    """The figure returned last in the student's tuple (or shown by the script), or a clear failure."""
+    if run.form is not None:
+        return run.form.shown()
+    result = run.result
     returns = "(feature_map, fig)" if count == 1 else "(horizontal_map, vertical_map, fig)"
     if not isinstance(result, (tuple, list)) or len(result) != count + 1:
         got = f"{len(result)} values" if isinstance(result, (tuple, list)) else describe(result)
@@ -191,17 +367,25 @@ def figure_of(result, exercise, count):
     return result[-1]
 
 
+def maps_of(run, exercise, count):
+    """The maps the exercise computed: those exercise_N returned before its figure, or its script's conv2d results."""
+    if run.form is not None:
+        return run.form.maps()
+    figure_of(run, exercise, count)
+    return tuple(run.result[:count])
+
+
 PANELS = {"exercise_3": "the input digit and the feature map",
           "exercise_4": "the input digit, the horizontal and the vertical feature maps"}
 
 
 def panels_of(run, exercise, count):
     """The axes of the student's figure that show an image, in order; the blog has one per map plus the input."""
-    fig = figure_of(run.result, exercise, count)
+    fig = figure_of(run, exercise, count)
     panels = [ax for ax in fig.axes if ax.images]
     if len(panels) != count + 1:
         extra = "" if len(panels) == len(fig.axes) else f" (of {len(fig.axes)} axes in all)"
-        raise Mismatch(f"{exercise}'s figure has {len(panels)} axes with an image{extra}; the blog's has "
+        raise Mismatch(f"{run.name}'s figure has {len(panels)} axes with an image{extra}; the blog's has "
                        f"{count + 1}: {PANELS[exercise]}.",
                        "one panel per image: fig, axes = plt.subplots(1, n), then axes[i].imshow(...) on each.")
     return panels
@@ -244,7 +428,8 @@ def check_figure_shapes(panels, exercise, student_shape):
                    "('valid' mode, 28 - 3 + 1 = 26).")
 
 
-def check_input_panel(panels, image, label, exercise):
+def check_input_panel(panels, run):
+    image, label, exercise = run.image, run.label, run.name
     maps = {id(ax) for ax in panels if "horizontal" in ax.title.lower() or "vertical" in ax.title.lower()}
     panel = next((ax for ax in panels if id(ax) not in maps), panels[0])
     shown = panel.images[-1]
@@ -253,8 +438,8 @@ def check_input_panel(panels, image, label, exercise):
                        f"{shown.shape}; the digit is {image.shape[0]}x{image.shape[1]}.")
     similar = np.corrcoef(shown.ravel(), image.ravel())[0, 1] if shown.std() > 0 else 0.0
     if not similar > 0.99:
-        raise Mismatch(f"the input panel ('{panel.title}') of {exercise}'s figure does not show the digit passed "
-                       f"to {exercise}.", "another digit shown: show the image argument itself.")
+        raise Mismatch(f"the input panel ('{panel.title}') of {exercise}'s figure does not show {run.given}.",
+                       "another digit shown: show the image argument itself.")
     if label not in panel.title:
         raise Mismatch(f"the input panel's title '{panel.title}' does not name the digit's label.",
                        "label missing: title it as the blog does, f'Input Image (Digit: {label})'.")
@@ -270,8 +455,8 @@ def first_digit():
         return sample["images"][0].reshape(28, 28).astype(np.float64)
 
 
-def exercise_3_mistakes(student, convention, image):
-    return accepted_maps(student, convention, image, HORIZONTAL_FILTER) + [
+def exercise_3_mistakes(student, convention, image, calls=()):
+    return accepted_maps(student, convention, image, HORIZONTAL_FILTER, calls=calls) + [
         Mistake(OTHER_DIGIT, lambda: conv(first_digit(), HORIZONTAL_FILTER, 1, convention)),
         Mistake("this is the vertical edge filter's map: exercise 3 uses HORIZONTAL_FILTER, "
                 "[[-1, -1, -1], [0, 0, 0], [1, 1, 1]].", lambda: conv(image, VERTICAL_FILTER, 1, convention)),
@@ -286,33 +471,32 @@ def exercise_3_mistakes(student, convention, image):
 def test_exercise_3_map(student, convention, digit_run):
     """exercise_3: the horizontal edge map of an MNIST digit"""
     run = digit_run("exercise_3")
-    figure_of(run.result, "exercise_3", 1)
-    assert_matches(run.result[0], run.expected[0], what="the feature map",
-                   mistakes=exercise_3_mistakes(student, convention, run.image))
+    assert_matches(maps_of(run, "exercise_3", 1)[0], run.expected[0], what="the feature map",
+                   mistakes=exercise_3_mistakes(student, convention, run.image, run.calls))
 
 
 def test_exercise_3_figure(student, digit_run):
     """exercise_3: the figure shows the 28x28 digit and the 26x26 feature map"""
     run = digit_run("exercise_3")
-    check_figure_shapes(panels_of(run, "exercise_3", 1), "exercise_3", own_shape(student, run.image))
+    check_figure_shapes(panels_of(run, "exercise_3", 1), run.name, own_shape(student, run))
 
 
 def test_exercise_3_input_panel(digit_run):
     """exercise_3: the input panel shows the digit given and its label"""
     run = digit_run("exercise_3")
-    check_input_panel(panels_of(run, "exercise_3", 1), run.image, run.label, "exercise_3")
+    check_input_panel(panels_of(run, "exercise_3", 1), run)
 
 
 def test_exercise_3_map_panel(digit_run):
     """exercise_3: the panel titled 'Horizontal' shows the feature map returned"""
     run = digit_run("exercise_3")
-    panel = titled(panels_of(run, "exercise_3", 1), "Horizontal", "exercise_3")
-    check_map_panel(panel, run.result[0], "Horizontal", "exercise_3")
+    panel = titled(panels_of(run, "exercise_3", 1), "Horizontal", run.name)
+    check_map_panel(panel, maps_of(run, "exercise_3", 1)[0], "Horizontal", run.name)
 
 
-def exercise_4_mistakes(student, convention, image):
+def exercise_4_mistakes(student, convention, image, calls=()):
     horizontal, vertical = (conv(image, k, 1, convention) for k in (HORIZONTAL_FILTER, VERTICAL_FILTER))
-    return accepted_maps(student, convention, image, (HORIZONTAL_FILTER, VERTICAL_FILTER)) + [
+    return accepted_maps(student, convention, image, (HORIZONTAL_FILTER, VERTICAL_FILTER), calls=calls) + [
         Mistake(OTHER_DIGIT, lambda: tuple(conv(first_digit(), k, 1, convention)
                                            for k in (HORIZONTAL_FILTER, VERTICAL_FILTER))),
         Mistake("the maps are swapped: return (horizontal_map, vertical_map), in that order.",
@@ -327,26 +511,25 @@ def exercise_4_mistakes(student, convention, image):
 def test_exercise_4_maps(student, convention, digit_run):
     """exercise_4: the horizontal and vertical edge maps of an MNIST digit"""
     run = digit_run("exercise_4")
-    figure_of(run.result, "exercise_4", 2)
-    assert_results_match(tuple(run.result[:2]), run.expected, ("horizontal_map", "vertical_map"), what="exercise_4",
-                         mistakes=exercise_4_mistakes(student, convention, run.image))
+    assert_results_match(maps_of(run, "exercise_4", 2), run.expected, ("horizontal_map", "vertical_map"), what=run.name,
+                         mistakes=exercise_4_mistakes(student, convention, run.image, run.calls))
 
 
 def test_exercise_4_figure(student, digit_run):
     """exercise_4: the figure shows the 28x28 digit and two 26x26 feature maps"""
     run = digit_run("exercise_4")
-    check_figure_shapes(panels_of(run, "exercise_4", 2), "exercise_4", own_shape(student, run.image))
+    check_figure_shapes(panels_of(run, "exercise_4", 2), run.name, own_shape(student, run))
 
 
 def test_exercise_4_input_panel(digit_run):
     """exercise_4: the input panel shows the digit given and its label"""
     run = digit_run("exercise_4")
-    check_input_panel(panels_of(run, "exercise_4", 2), run.image, run.label, "exercise_4")
+    check_input_panel(panels_of(run, "exercise_4", 2), run)
 
 
 @pytest.mark.parametrize("word", ["Horizontal", "Vertical"])
 def test_exercise_4_map_panels(digit_run, word):
     """exercise_4: the panel titled '{word}' shows the {word} feature map that exercise_4 returned"""
     run = digit_run("exercise_4")
-    panel = titled(panels_of(run, "exercise_4", 2), word, "exercise_4")
-    check_map_panel(panel, run.result[0 if word == "Horizontal" else 1], word, "exercise_4")
+    panel = titled(panels_of(run, "exercise_4", 2), word, run.name)
+    check_map_panel(panel, maps_of(run, "exercise_4", 2)[0 if word == "Horizontal" else 1], word, run.name)

@@ -161,3 +161,16 @@ def test_a_new_assignment_needs_content_only_and_its_tests_can_be_weighted(tmp_p
         scores[name] = json.loads((tmp_path / f"out-{name}" / "results.json").read_text())
     assert scores["reference"]["score"] == 10
     assert [(t["max_score"], t["score"]) for t in scores["wrong"]["tests"]] == [(7.5, 0), (2.5, 2.5)]
+
+
+@pytest.mark.parametrize("spec, needles", [
+    ("reference/nope.npz", ["dataset 'mnist_784': reference/nope.npz does not exist", "'data' and 'target'"]),
+    ({"file": "reference/mnist_sample.npz", "data": "pixels", "target": "labels"},
+     ["reference/mnist_sample.npz cannot be read", "'pixels'"]),
+    ({"file": "reference/mnist_sample.npz", "data": "labels", "target": "images"}, ["holds data of shape (1000,)"]),
+])
+def test_a_dataset_without_its_file_or_arrays_is_an_error(tmp_path, spec, needles):
+    course_file = course_copy(tmp_path)
+    edit_course(course_file, lambda d: d["datasets"].update({"mnist_784": spec}))
+    line = next(i for i, row in enumerate(course_file.read_text().splitlines(), 1) if row.startswith("  mnist_784:"))
+    one_error(validate(course_file), f"line {line}", *needles)

@@ -39,7 +39,7 @@ def test_help_lists_every_command():
 
 BAD_COURSES = {
     "unknown key with a suggestion": (("late_policy:", "late_polcy:"),
-                                      ["line 19", "unknown key 'late_polcy'", "did you mean 'late_policy'"]),
+                                      ["line 22", "unknown key 'late_polcy'", "did you mean 'late_policy'"]),
     "negative points": (("conv2d:     {points: 40,", "conv2d:     {points: -4,"),
                         ["assignments.part-4.2.parts.conv2d.points", "greater than 0"]),
     "missing version": (('version: "2026.11"\n', ""), ["missing key 'version'", "add 'version:'"]),
@@ -99,6 +99,19 @@ def test_package_then_grade_matches_the_folder(tmp_path):
     assert folder.returncode == packed.returncode == 0, folder.stderr + packed.stderr
     scores = [json.loads((tmp_path / d / "results.json").read_text())["score"] for d in ("a", "b")]
     assert scores[0] == scores[1]
+
+
+def test_package_takes_the_files_an_assignment_also_accepts(tmp_path):
+    """part-4.2 also accepts the blog's exercise scripts (ex_*.py): they go into the zip beside its files."""
+    work = tmp_path / "work"
+    shutil.copytree(SAMPLE, work)
+    (work / "ex_1.py").write_text("print('exercise 1')\n")
+    (work / "notes_ex.py").write_text("")
+    zipped = tmp_path / "submission.zip"
+    proc = run_cli("package", str(work), "-o", str(zipped))
+    assert proc.returncode == 0, proc.stderr
+    with zipfile.ZipFile(zipped) as archive:
+        assert set(archive.namelist()) == {"neural_network.py", "conv_exercises.py", "ex_1.py", "MANIFEST.json"}
 
 
 def test_grade_reports_a_file_changed_after_packaging(tmp_path):

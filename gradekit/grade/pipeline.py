@@ -19,7 +19,7 @@ import scipy
 import gradekit
 from gradekit import stopping
 from gradekit.authoring import require_sound_graders
-from gradekit.content import helper_functions, helpers_source
+from gradekit.content import dataset_payload, helper_functions, helpers_source
 from gradekit.course import Assignment, Course
 from gradekit.errors import KitError, KitFault
 from gradekit.fsio import write_atomic
@@ -47,6 +47,7 @@ class Intake:
     status: str  # graded, or no-submission when none of the assignment's files is there
     manifest: dict | None
     changed: list[str]  # files that differ from the manifest's digests
+    accepted: tuple[str, ...] = ()  # files handed in that the assignment's `also_accepted` patterns match
 
 
 @dataclass(frozen=True)
@@ -85,10 +86,19 @@ def grade(source: Path, out: Path, *, paths: KitPaths, course: Course, assignmen
 
 def take_in(source: Path, tmp: Path, paths: KitPaths, course: Course, chosen: Assignment) -> Intake:
     """Copy or extract the submission, add the handout's support files, read its manifest."""
-    submission = prepare(source, tmp / "submission", paths.support_files(course.submitted_files), chosen.modules)
-    status = GRADED if any((submission.folder / name).exists() for name in chosen.files) else NO_SUBMISSION
+    support = paths.support_files(course.submitted_files)
+    submission = prepare(source, tmp / "submission", support, chosen.modules)
+    accepted = also_accepted(submission.folder, chosen, {p.name for p in support})
+    handed_in = accepted or any((submission.folder / name).exists() for name in chosen.files)
     manifest, changed = verify_manifest(submission.folder)
-    return Intake(submission, status, manifest, changed)
+    return Intake(submission, GRADED if handed_in else NO_SUBMISSION, manifest, changed, tuple(accepted))
+
+
+def also_accepted(folder: Path, chosen: Assignment, support: set[str]) -> list[str]:
+    """The files in `folder` that the assignment's `also_accepted` patterns match (not counting the handout's
+    `support` files, which every prepared submission holds)."""
+    return sorted({path.name for pattern in chosen.also_accepted for path in folder.glob(pattern)
+                   if path.is_file() and path.name not in support})
 
 
 def run_in_worker(intake: Intake, paths: KitPaths, course: Course, chosen: Assignment, graders: list[Path],
@@ -96,7 +106,8 @@ def run_in_worker(intake: Intake, paths: KitPaths, course: Course, chosen: Assig
     """Start the worker over the submission and run the graders against it and the reference."""
     helpers = helpers_source(paths)
     worker = Worker(intake.submission.folder, chosen.modules, course.limits_for(chosen), force_layer=force_layer,
-                    zygote=zygote, helpers=helpers, environment=course.environment)
+                    zygote=zygote, helpers=helpers, environment=course.environment,
+                    datasets=dataset_payload(paths, course))
     with stopping.cleanup_on_stop(worker.close), worker:
         # The reference imports here while the worker imports the submission in its sandbox.
         reference = load_reference(paths.reference, chosen.modules, helper_functions(helpers))
@@ -115,15 +126,15 @@ def build_results(source: Path, chosen: Assignment, intake: Intake, session: Ses
     """The submission's results, assembled once from the steps' values."""
     tests = score_tests(session.outcomes, chosen)
     raw = total([t.score for t in tests])
-    lines = [import_failure(m, e) + ". The functions that could still be loaded were graded."
-             for m, e in sorted(sandbox.import_errors.items())]
+    lines = [_import_line(m, e, intake.accepted) for m, e in sorted(sandbox.import_errors.items())]
     if intake.changed:
         lines.insert(0, f"Files changed after packaging (they do not match {MANIFEST}): {', '.join(intake.changed)}.")
     notes = [*(meta.get("intake_notes") or []), *intake.submission.notes]  # the class's intake's, then this one's
     lines[:0] = [note if note.endswith(".") else f"{note}." for note in notes]
     lines.insert(0, late.sentence())
     if intake.status == NO_SUBMISSION:
-        lines.insert(0, f"Nothing to grade: none of {', '.join(chosen.files)} is in the submission "
+        also = f" (nor any {' or '.join(chosen.also_accepted)})" if chosen.also_accepted else ""
+        lines.insert(0, f"Nothing to grade: none of {', '.join(chosen.files)} is in the submission{also} "
                         f"(it holds {_listing(source)}).")
     extra = {"submission_sha256": intake.submission.digest, "submission": intake.submission.source.name,
              "manifest_created": (intake.manifest or {}).get("created"), "manifest_mismatch": intake.changed,
@@ -184,6 +195,13 @@ def kit_error_results(fault: Exception, course: Course, assignment: str | None, 
             "assignment": assignment or course.default_assignment, "course_version": course.version,
             "kit_version": gradekit.__version__, **(extra or {})}
     return Results(score=0, max_score=chosen.max_score, execution_time=0, output=output, tests=[], extra_data=meta)
+
+
+def _import_line(module: str, error: dict, accepted: tuple[str, ...]) -> str:
+    """Why a module did not import, for the student; a missing one is no failure when other files stand for it."""
+    if error.get("type") == "MissingFile" and accepted:
+        return f"{module}.py is not in the submission: {', '.join(accepted)} graded instead."
+    return import_failure(module, error) + ". The functions that could still be loaded were graded."
 
 
 def _listing(source: Path) -> str:

@@ -13,12 +13,13 @@ import io
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 import numpy as np
 
 from gradekit.sandbox.runner import wire
 from gradekit.sandbox.runner.wire import FigureSummary, Fn
+from gradekit.sandbox.script_run import ScriptRun
 from gradekit.sandbox.worker import CallResult, StudentError, Worker
 
 
@@ -28,6 +29,11 @@ class StudentFailure(AssertionError):
     def __init__(self, func: str, error: StudentError):
         self.func, self.error = func, error
         super().__init__(f"{func}() {_verb(error)}: {error.public()}")
+
+    @property
+    def not_written(self) -> bool:
+        """The function is not in the submission, or is still the handout's stub (it raises NotImplementedError)."""
+        return self.error.kind == "missing" or self.error.type == "NotImplementedError"
 
 
 def _verb(error: StudentError) -> str:
@@ -82,6 +88,23 @@ class StudentProxy:
             if fig.png:  # the worker renders a function's figure the first time only
                 self._log.figures[f"{func}" + (f"_{i}" if i else "")] = fig
         return result
+
+    def run_script(self, script: str, record: Iterable[str] = (), *, timeout: float | None = None) -> ScriptRun:
+        """Run the submission's file `script` as `python script` would, recording every call of the functions
+        named in `record` (a part's function, or "module.function") and every figure it shows. Never raises:
+        a script that is missing, raises or times out has an `error` (and what it recorded until then)."""
+        targets = {name: name if "." in name else f"{self._modules.get(name, self._default)}.{name}" for name in record}
+        run = self._worker.run_script(script, list(targets.values()), timeout=timeout)
+        asked = {target: name for name, target in targets.items()}
+        for call in run.calls:
+            call.func = asked.get(call.func, call.func)
+        stopped = f"; it stopped: {run.error.public()}" if run.error else ""
+        self._log.lines.append(f"ran {script}: {len(run.calls)} recorded calls, {len(run.figures)} figures{stopped}")
+        stem = Path(script).stem
+        for i, fig in enumerate(run.figures):
+            if fig.png:
+                self._log.figures[stem + (f"_{i}" if i else "")] = fig
+        return run
 
     def _with_import_error(self, module: str, error: StudentError) -> StudentError:
         broken = self._import_errors.get(module)

@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterator, Mapping
 
 import pytest
 
-from gradekit.content import helper_functions, helpers_source
+from gradekit.content import dataset_payload, helper_functions, helpers_source
 from gradekit.course import Assignment, Course
 from gradekit.errors import KitError
 from gradekit.fsio import write_atomic
@@ -104,7 +104,7 @@ def record_reference(paths: KitPaths, course: Course, assignment: Assignment, gr
     with tempfile.TemporaryDirectory(prefix="gradekit-record-") as tmp:
         submission = prepare(paths.reference, Path(tmp) / REFERENCE)
         with Worker(submission.folder, assignment.modules, course.limits_for(assignment), helpers=source,
-                    environment=course.environment) as worker, _own_test_modules(graders):
+                    environment=course.environment, datasets=dataset_payload(paths, course)) as worker, _own_test_modules(graders):
             grading = Grading(course, assignment, worker, recorder, seed)
             session = run_session(files, graders, grading, RecordingFixtures)
     failed = [o.name for o in session.outcomes if not o.passed]

@@ -14,36 +14,22 @@ import signal
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from gradekit.course import Limits
 from gradekit.sandbox import isolation, unprivileged
+from gradekit.sandbox.failures import StudentError, error_of
+from gradekit.sandbox.script_run import ScriptRun, script_run
 from gradekit.sandbox.runner import wire
 from gradekit.sandbox.zygote import Zygote, ZygoteChild, ZygoteDied, ZygoteUnusable
 
 MAX_REPLY = 16 * 1024 * 1024  # bytes of one reply; the worker itself refuses to send more
 TIMEOUTS_PER_FUNCTION = 2  # after this many, further calls fail at once: a hung function costs its limit twice
 IMPORT_ALLOWANCE_S = 10.0  # start-up (Python, numpy, scipy, matplotlib) on top of call_timeout_s
+SCRIPT_GRACE_S = 2.0  # a script stops itself at its limit and replies; after this much more it is killed
 EXIT_CHECK_S = 0.1  # while waiting for a reply, how often to check that the worker still runs
-
-
-@dataclass
-class StudentError:
-    """Why a call produced no value: an exception, a limit, or a bad reply."""
-
-    kind: str  # exception | timeout | crash | bad_reply | missing
-    message: str
-    type: str = ""
-    file: str | None = None
-    line: int | None = None
-    trace: list[str] = field(default_factory=list)
-
-    def public(self) -> str:
-        where = f" ({self.file}, line {self.line})" if self.file and self.line else f" ({self.file})" if self.file else ""
-        prefix = f"{self.type}: " if self.type and self.kind == "exception" else ""
-        return f"{prefix}{self.message}{where}"
 
 
 @dataclass
@@ -101,8 +87,10 @@ class Worker:
     """One contained process running a submission's modules."""
 
     def __init__(self, submission: Path, modules: list[str], limits: Limits, *, force_layer: str | None = None,
-                 zygote: Zygote | None = None, helpers: str = "", environment: dict[str, str] | None = None):
+                 zygote: Zygote | None = None, helpers: str = "", environment: dict[str, str] | None = None,
+                 datasets: dict[str, Any] | None = None):
         self.submission = Path(submission)
+        self.datasets = datasets or {}  # the course's datasets served offline, as wire data (content.dataset_payload)
         self.helpers = helpers  # the source of the course's named helper functions
         self.environment = dict(environment or {})  # the course's settings for student code
         self.zygote = zygote  # forks the worker warm (class grading); else a sandbox of its own
@@ -143,7 +131,8 @@ class Worker:
             self.proc, self.layer, self.notes, root = SandboxProcess(plan), plan.layer, plan.notes, plan.root
         self._oom_kills = self.proc.plan.oom_kills()
         init = {"root": root, "modules": self.modules, "output_cap": self.limits.output_kb * 1024,
-                "reply_cap": MAX_REPLY, "helpers": self.helpers, "environment": self.environment}
+                "reply_cap": MAX_REPLY, "helpers": self.helpers, "environment": self.environment,
+                "datasets": self.datasets}
         try:
             self._send(init)
         except WorkerDied:
@@ -199,25 +188,41 @@ class Worker:
     def call(self, module: str, func: str, args: tuple, kwargs: dict, *, seed: int | None = None,
              echo_args: bool = False, timeout: float | None = None) -> CallResult:
         """Run module.func(*args, **kwargs) in the worker; never raises for student faults."""
-        if self.timeouts.get(func, 0) >= TIMEOUTS_PER_FUNCTION:
-            return CallResult(error=StudentError("timeout", f"not run: it already exceeded the time limit "
-                                                            f"{TIMEOUTS_PER_FUNCTION} times in this submission"))
+        request = {"op": "call", "module": module, "func": func, "args": wire.encode(list(args)),
+                   "kwargs": wire.encode(kwargs), "seed": seed, "echo_args": echo_args}
+        reply = self._exchange(func, request, timeout or self.limits.call_timeout_s)
+        if isinstance(reply, StudentError):
+            return CallResult(error=reply)
+        return _result(reply, self.limits.output_kb * 1024)
+
+    def run_script(self, script: str, record: list[str], *, timeout: float | None = None) -> ScriptRun:
+        """Run the submission's file `script` as __main__, recording the calls of each "module.function" of
+        `record` and every figure shown; never raises for student faults. A script that raises or runs out
+        of time still reports what it recorded until then."""
+        limit = timeout or self.limits.call_timeout_s
+        request = {"op": "run", "run": script, "record": list(record), "time_limit": limit}
+        reply = self._exchange(f"run {script}", request, limit, wait=limit + SCRIPT_GRACE_S)
+        if isinstance(reply, StudentError):
+            return ScriptRun(script, error=reply)
+        return script_run(script, reply, self.limits.output_kb * 1024)
+
+    def _exchange(self, key: str, request: dict, limit: float, wait: float | None = None) -> dict | StudentError:
+        """Send `request` and return the reply (within `wait`, default `limit`), or why there is none."""
+        if self.timeouts.get(key, 0) >= TIMEOUTS_PER_FUNCTION:
+            return StudentError("timeout", f"not run: it already exceeded the time limit {TIMEOUTS_PER_FUNCTION} "
+                                           "times in this submission")
         if self.proc is None and self.start_failure is None:
             self.start()
         self.wait_ready()
         if self.start_failure is not None:  # importing fails the same way every time: no restart
-            return CallResult(error=self.start_failure)
-        request = {"op": "call", "module": module, "func": func, "args": wire.encode(list(args)),
-                   "kwargs": wire.encode(kwargs), "seed": seed, "echo_args": echo_args}
-        limit = timeout or self.limits.call_timeout_s
+            return self.start_failure
         try:
             self._send(request)
-            reply = self._receive(limit)
+            return self._receive(wait or limit)
         except WorkerDied as exc:
             if str(exc) == "timeout":
-                self.timeouts[func] = self.timeouts.get(func, 0) + 1
-            return CallResult(error=self._death(str(exc), limit))
-        return _result(reply, self.limits.output_kb * 1024)
+                self.timeouts[key] = self.timeouts.get(key, 0) + 1
+            return self._death(str(exc), limit)
 
     def _death(self, why: str, limit: float, *, starting: bool = False) -> StudentError:
         """Classify a dead or hung worker and stop it; the next call starts a fresh one."""
@@ -315,7 +320,7 @@ def _clean_hello(raw: dict, modules: list[str]) -> dict:
 def _import_error(raw: Any) -> dict | None:
     if not isinstance(raw, dict):
         return None
-    error = _error(raw)
+    error = error_of(raw)
     return {"type": error.type or "Error", "message": error.message, "file": error.file, "line": error.line}
 
 
@@ -323,7 +328,7 @@ def _result(reply: dict, output_cap: int) -> CallResult:
     """Rebuild a call's outcome from the worker's reply, trusting nothing in it."""
     output = reply["output"][:output_cap + 100] if isinstance(reply.get("output"), str) else ""  # + "[output cut]"
     if not reply.get("ok"):
-        return CallResult(error=_error(reply.get("error")), output=output)
+        return CallResult(error=error_of(reply.get("error")), output=output)
     try:
         value = wire.decode(reply.get("value"))
         after = reply.get("args_after")
@@ -333,17 +338,3 @@ def _result(reply: dict, output_cap: int) -> CallResult:
                           output=output)
     elapsed = reply.get("elapsed") if isinstance(reply.get("elapsed"), (int, float)) else 0.0
     return CallResult(value=value, args_after=args_after, output=output, elapsed=float(elapsed))
-
-
-def _error(raw: Any) -> StudentError:
-    raw = raw if isinstance(raw, dict) else {}
-    text = {k: str(raw.get(k, ""))[:500] for k in ("type", "message")}
-    kind = "missing" if text["type"] in ("MissingFunction", "MissingFile") else "exception"
-    if text["type"] in ("BadReturn", "BadReply"):
-        kind = "bad_reply"
-    if text["type"] == "MemoryError":
-        text["message"] = "ran out of memory (the worker's memory limit)"
-    line = raw.get("line") if type(raw.get("line")) is int else None
-    file = str(raw["file"])[:200] if isinstance(raw.get("file"), str) else None
-    trace = [str(t)[:300] for t in raw.get("trace", [])[:8]] if isinstance(raw.get("trace"), list) else []
-    return StudentError(kind, text["message"], text["type"], file, line, trace)

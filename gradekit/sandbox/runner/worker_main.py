@@ -22,6 +22,8 @@ from typing import Any, BinaryIO
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import numpy as np  # noqa: E402
 
+import datasets  # noqa: E402
+import scripts  # noqa: E402
 import wire  # noqa: E402
 
 CAPTURE = os.path.join(os.environ.get("TMPDIR", "/tmp"), ".captured-output")
@@ -214,6 +216,7 @@ class Runner:
         output.cap = int(init.get("output_cap", output.cap))
         os.environ.update({str(k): str(v) for k, v in (init.get("environment") or {}).items()})
         self.functions = load_helpers(init.get("helpers") or "")
+        datasets.serve(init.get("datasets"))  # before any student code: it may fetch them on import
         sys.path[:0] = [self.root, *init.get("extra_paths", [])]
         self.modules: dict[str, types.ModuleType | None] = {}
         self.errors: dict[str, dict | None] = {}
@@ -228,6 +231,8 @@ class Runner:
                 "numpy": np.__version__, "python": sys.version.split()[0]}
 
     def call(self, request: dict) -> dict:
+        if request.get("op") == "run":  # a script, run as __main__ with its calls and figures recorded
+            return scripts.run_script(request, self.root, self.output.take, describe_exception)
         module = self.modules.get(request["module"])
         fn = getattr(module, request["func"], None)
         if not callable(fn):
