@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from gradekit.course import Limits
 from gradekit.sandbox import isolation, unprivileged
 from gradekit.sandbox.runner import wire
@@ -53,6 +55,8 @@ class CallResult:
     args_after: list[Any] | None = None
     output: str = ""
     elapsed: float = 0.0
+    draws: list[np.ndarray] | None = None  # the random orders the call drew, when asked (`draws=True`)
+    draws_truncated: bool = False  # more were drawn than the worker sends back
 
 
 class WorkerDied(Exception):
@@ -197,8 +201,13 @@ class Worker:
 
     # -- calls ----------------------------------------------------------------------------------
     def call(self, module: str, func: str, args: tuple, kwargs: dict, *, seed: int | None = None,
-             echo_args: bool = False, timeout: float | None = None) -> CallResult:
-        """Run module.func(*args, **kwargs) in the worker; never raises for student faults."""
+             echo_args: bool = False, timeout: float | None = None, draws: bool = False,
+             replace: dict[str, Any] | None = None) -> CallResult:
+        """Run module.func(*args, **kwargs) in the worker; never raises for student faults.
+
+        `draws`: note the random orders the call draws (CallResult.draws); `replace`: names of the
+        module bound to other values (e.g. `Fn` helpers) for this call only.
+        """
         if self.timeouts.get(func, 0) >= TIMEOUTS_PER_FUNCTION:
             return CallResult(error=StudentError("timeout", f"not run: it already exceeded the time limit "
                                                             f"{TIMEOUTS_PER_FUNCTION} times in this submission"))
@@ -208,7 +217,8 @@ class Worker:
         if self.start_failure is not None:  # importing fails the same way every time: no restart
             return CallResult(error=self.start_failure)
         request = {"op": "call", "module": module, "func": func, "args": wire.encode(list(args)),
-                   "kwargs": wire.encode(kwargs), "seed": seed, "echo_args": echo_args}
+                   "kwargs": wire.encode(kwargs), "seed": seed, "echo_args": echo_args, "draws": draws,
+                   "replace": wire.encode(replace) if replace else None}
         limit = timeout or self.limits.call_timeout_s
         try:
             self._send(request)
@@ -217,7 +227,10 @@ class Worker:
             if str(exc) == "timeout":
                 self.timeouts[func] = self.timeouts.get(func, 0) + 1
             return CallResult(error=self._death(str(exc), limit))
-        return _result(reply, self.limits.output_kb * 1024)
+        result = _result(reply, self.limits.output_kb * 1024)
+        if draws and result.error is None:
+            result.draws, result.draws_truncated = _draws(reply.get("draws"))
+        return result
 
     def _death(self, why: str, limit: float, *, starting: bool = False) -> StudentError:
         """Classify a dead or hung worker and stop it; the next call starts a fresh one."""
@@ -333,6 +346,19 @@ def _result(reply: dict, output_cap: int) -> CallResult:
                           output=output)
     elapsed = reply.get("elapsed") if isinstance(reply.get("elapsed"), (int, float)) else 0.0
     return CallResult(value=value, args_after=args_after, output=output, elapsed=float(elapsed))
+
+
+def _draws(raw: Any) -> tuple[list[np.ndarray] | None, bool]:
+    """The orders a call drew, each a 1-D integer array, and whether more were drawn; None if unreadable."""
+    try:
+        data = wire.decode(raw)
+    except (wire.WireError, KeyError, TypeError, ValueError):
+        return None, False
+    orders = data.get("orders") if isinstance(data, dict) else None
+    if not isinstance(orders, list) or not all(isinstance(o, np.ndarray) and o.ndim == 1 and o.dtype.kind in "iu"
+                                               for o in orders):
+        return None, False
+    return [o.astype(np.int64) for o in orders], data.get("truncated") is True
 
 
 def _error(raw: Any) -> StudentError:
