@@ -185,7 +185,9 @@ CE_PROBE = (np.array([[0.0, 1.0]]), np.array([[1.0, 0.0]]))  # certain and wrong
 def ce_epsilons(student, A, y, value, expected):
     return epsilon_variants(student, "cross_entropy", CE_PROBE, value, expected,
                             {"added inside the log": lambda eps: ce(A, y, eps),
-                             "clipping the probabilities": lambda eps: ce_clipped(A, y, eps)})
+                             "clipping the probabilities": lambda eps: ce_clipped(A, y, eps),
+                             "raising each probability to at least epsilon":
+                                 lambda eps: ce(np.maximum(A, eps), y, 0.0)})
 
 
 def ce_mistakes(A, y):

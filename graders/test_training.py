@@ -53,8 +53,10 @@ def blog_orders(seed, n, epochs):
 
 
 def drawn_orders(draws, n):
-    """The full orders of the n samples among a call's draws, one per shuffle: X and y permuted alike count once."""
-    full = [o for o in draws or [] if len(o) == n and np.array_equal(np.sort(o), np.arange(n))]
+    """The full orders of the n samples among a call's draws, one per shuffle: X and y permuted alike count once,
+    and an order that leaves the samples as they were (as likely as 1 in n!) counts as no shuffle."""
+    same = np.arange(n)
+    full = [o for o in draws or [] if len(o) == n and np.array_equal(np.sort(o), same) and not np.array_equal(o, same)]
     return [o for i, o in enumerate(full) if i == 0 or not np.array_equal(o, full[i - 1])]
 
 
@@ -246,10 +248,12 @@ RESTORED_BY_ARITHMETIC = ("parameters restored by arithmetic: adding and subtrac
 
 
 def unevenly_rounded(rng, shape, h=1e-4):
-    """Values that adding and subtracting h does not restore exactly (some entry of each, the usual ways)."""
-    for _ in range(100):
-        p = rng.standard_normal(shape)
-        if ((p + h) - h != p).any() and (((p + h) - 2 * h) + h != p).any():
+    """Small values that adding and subtracting h again does not restore exactly, in some entry, either usual way:
+    p + h - h, then p - h + h; or p + h - 2 h + h."""
+    for _ in range(1000):
+        p = rng.normal(0, 1e-3, size=shape)
+        one_way, other_way = ((p + h) - h - h) + h, ((p + h) - 2 * h) + h
+        if (one_way != p).any() and (other_way != p).any():
             return p
     return p
 

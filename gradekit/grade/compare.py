@@ -16,7 +16,7 @@ NOTES: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("notes"
 # A low-precision result (float32, float16) is compared to its own precision: its rounding, over up to this
 # many terms summed, scaled to the magnitude of the terms (`scale`, by default the largest expected value).
 ROUNDED_TERMS = 256
-ROUNDING_ONLY = 1e-12  # a difference this small, relative to the values, is rounding, whatever was asked
+ROUNDING_ONLY = 64 * float(np.finfo(np.float64).eps)  # a difference this small, relative to the values, is rounding
 FLOAT32_EPS = float(np.finfo(np.float32).eps)
 
 
@@ -125,8 +125,8 @@ def _precision_hint(actual: Any, expected: Any, what: str, rtol: float, atol: fl
         return None
     eps, magnitude = FLOAT32_EPS * ROUNDED_TERMS, _magnitude(expected, scale)
     within_float32 = difference(actual, expected, what, max(rtol, eps), max(atol, eps * magnitude)) is None
-    # float32's rounding of values of this magnitude is at least about FLOAT32_EPS / 2 of it somewhere
-    beyond_float64 = difference(actual, expected, what, rtol, max(atol, FLOAT32_EPS / 8 * magnitude)) is not None
+    # float32 rounds a value by up to FLOAT32_EPS / 2 of it: some entry is off by a fair share of that
+    beyond_float64 = difference(actual, expected, what, FLOAT32_EPS / 16, 0.0) is not None
     if not (within_float32 and beyond_float64):
         return None
     return ("matches to float32 precision only (about 7 significant digits): was part of it computed in float32 "
