@@ -83,15 +83,14 @@ def test_a_correct_descent_scores_full_whatever_shuffles_it(variants, way, seed)
     assert graded.lost() == {}, (way, graded.text("gradient_descent"))
 
 
-@pytest.mark.parametrize("setup, shuffle, hint", [
-    ("", TAKE.replace("indices", "slice(None)"), "not shuffled"),
-    ("indices = np.random.permutation(n_samples)", TAKE, "shuffled once for all epochs"),
-    ("", f"np.random.seed(0); indices = np.random.permutation(n_samples); {TAKE}", "shuffled once for all epochs"),
+@pytest.mark.parametrize("setup, shuffle", [
+    ("indices = np.random.permutation(n_samples)", TAKE),
+    ("", f"np.random.seed(0); indices = np.random.permutation(n_samples); {TAKE}"),
 ])
-def test_only_a_descent_that_does_not_shuffle_each_epoch_loses_and_only_there(variants, setup, shuffle, hint):
+def test_a_descent_shuffled_once_for_all_epochs_loses_there_only_and_is_named(variants, setup, shuffle):
     graded = variants.grade(DESCENT.format(module_level="", setup=setup or "pass", shuffle=shuffle))
     assert set(graded.lost()) == {"gradient_descent"} and graded.lost()["gradient_descent"] < 10
-    assert hint in graded.text("gradient_descent")
+    assert "shuffled once for all epochs" in graded.text("gradient_descent")
 
 
 # -- a dependency that fails costs points in its own part only ------------------------------------------
@@ -119,15 +118,18 @@ def forward_mlp(X, W1, b1, W2, b2):
     assert "the hidden layers use the sigmoid" in graded.text("forward_mlp")
 
 
-def test_a_conv2d_that_raises_costs_the_exercises_nothing(variants):
+def test_a_conv2d_that_raises_costs_the_digit_exercises_nothing(variants):
+    """Exercises 3 and 4 are checked again with the course's conv2d; exercises 1 and 2 are public, and the
+    handout would have to ship that conv2d for them, so they are not."""
     graded = variants.grade('''
 def conv2d(image, filter_kernel, stride=1):
-    if not np.issubdtype(np.asarray(image).dtype, np.floating):
-        raise TypeError("floats only")
+    if np.shape(image)[0] > 20:
+        raise ValueError("small images only")
     return signal.convolve2d(image, filter_kernel, mode="valid")[::stride, ::stride]
 ''', assignment="part-4.2")
     assert set(graded.lost()) == {"conv2d"}, graded.lost()
-    assert "course's conv2d standing in for yours" in graded.text("exercise_1")
+    assert "course's conv2d standing in for yours" in graded.text("exercise_3")
+    assert "course's conv2d standing in for yours" in graded.text("exercise_4")
 
 
 def test_a_conv2d_of_integer_dtype_loses_on_conv2d_only(variants):
@@ -177,3 +179,35 @@ def test_a_missing_panel_fails_only_the_checks_about_that_panel(variants):
         "the figure shows the 28x28 digit and two 26x26 feature maps",
         "the input panel shows the digit given and its label"]
     assert "input panel missing" in graded.text("exercise_4")
+
+
+# -- every recognised mistake, on any inputs ----------------------------------------------------------------
+
+def mutant(variants, name: str) -> str:
+    return (variants.paths.mutants / f"{name}.py").read_text()
+
+
+# name -> (how to grade it: keyword arguments of Variants.grade, or a mutant's name; its part; its hint)
+MISTAKES = {
+    "shuffled once": (dict(source=DESCENT.format(module_level="", setup="indices = np.random.permutation(n_samples)",
+                                                 shuffle=TAKE)), "gradient_descent", "shuffled once"),
+    "softmax raises": (dict(source="def softmax(Z):\n    raise ValueError('no')\n"), "softmax", "raised: ValueError"),
+    "binary cross-entropy epsilon 1e-3": ("bce_large_epsilon", "binary_cross_entropy", "epsilon too large"),
+    "cross-entropy epsilon 1e-3": ("cross_entropy_large_epsilon", "cross_entropy", "epsilon too large"),
+    "parameters restored by arithmetic": ("numerical_gradient_restored_by_arithmetic", "numerical_gradient",
+                                          "restored by arithmetic"),
+    "conv2d of integer dtype": ("conv2d_integer_output", "conv2d", "integer dtype"),
+    "exercise_4 without its input panel": (dict(source=EXERCISE_4_NO_INPUT_PANEL, module="conv_exercises"),
+                                           "exercise_4", "input panel missing"),
+}
+
+
+@PROPERTY
+@given(name=st.sampled_from(sorted(MISTAKES)), seed=st.integers(0, 2**31 - 1))
+def test_each_recognised_mistake_costs_points_in_its_own_part_only_with_its_hint(variants, name, seed):
+    how, part, hint = MISTAKES[name]
+    options = dict(how) if isinstance(how, dict) else dict(source=mutant(variants, how))
+    assignment = "part-4.2" if part in ("conv2d", "exercise_4") else "library"
+    graded = variants.grade(**options, seed=seed, assignment=assignment)
+    assert set(graded.lost()) == {part}, (name, graded.lost())
+    assert hint in graded.text(part), (name, graded.text(part))
