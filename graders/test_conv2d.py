@@ -35,6 +35,9 @@ def conv2d_mistakes(image, kernel, stride, convention):
                 "minus one.", lambda: signal.convolve2d(image, kernel, mode="same")[::stride, ::stride]),
         Mistake("'full' mode used: the blog's conv2d uses mode='valid'.",
                 lambda: signal.convolve2d(image, kernel, mode="full")[::stride, ::stride]),
+        Mistake("the output kept the image's integer dtype (e.g. np.zeros_like(image) or dtype=image.dtype), so "
+                "each sum was truncated (or wrapped around, for uint8): make the output a float array, "
+                "np.zeros((out_h, out_w)).", lambda: base[::stride, ::stride].astype(np.asarray(image).dtype)),
     ]
 
 
@@ -46,8 +49,9 @@ def expected_conv2d(reference, image, kernel, stride, convention):
 
 def check_conv2d(student, reference, convention, image, kernel, stride):
     expected = expected_conv2d(reference, image, kernel, stride, convention)
+    terms = np.abs(image).max() * np.abs(kernel).sum()  # the magnitude of what each output sums
     assert_matches(student.conv2d(image, kernel, stride=stride), expected, what="the feature map",
-                   mistakes=conv2d_mistakes(image, kernel, stride, convention))
+                   mistakes=conv2d_mistakes(image, kernel, stride, convention), scale=terms)
 
 
 def edge_kernel(rng):

@@ -2,14 +2,48 @@
 
 import numpy as np
 
-from gradekit.checks import Mismatch, Mistake, as_plain, assert_matches, note
+from gradekit.checks import Mismatch, Mistake, as_plain, assert_matches, difference, note
 
-# The blog adds epsilon = 1e-15 inside the logs. Any epsilon from 1e-18 to 1e-7, added or used to clip,
-# keeps the loss finite and is accepted on exact 0 and 1 probabilities.
+# The blog adds epsilon = 1e-15 inside the logs. Any epsilon from 1e-18 to 1e-7, added or used to clip, is
+# accepted (clipping to 1 - epsilon needs one that does not round 1 - epsilon to 1, about 6e-17 or more).
 EPSILONS = (1e-7, 1e-18)
 NO_EPSILON = ("no epsilon: np.log(0) is -inf (and 0 * np.log(0) is nan), so one probability of exactly 0 or 1 "
               "breaks the loss. Add a small epsilon inside the log, np.log(A + epsilon), with the blog's "
               "epsilon = 1e-15.")
+
+
+def probed_epsilon(student, func, probe):
+    """The epsilon a student's loss uses, read off its loss of one certain and wrong prediction: -log(epsilon)."""
+    try:
+        value = as_plain(student.call(func, *probe).value)
+    except AssertionError:
+        return None
+    if value is None or value.shape != () or not np.isfinite(value) or not 0 < value < 745:
+        return None
+    return float(np.exp(-value))
+
+
+def epsilon_variants(student, func, probe, value, expected, losses):
+    """The blog's loss with the student's own epsilon (`losses`: form -> loss_with(eps), added or clipping):
+    accepted for an epsilon from 1e-18 to 1e-7, named for one that shifts the loss. Asked only on a mismatch."""
+    if difference(value, expected, "", 1e-6, 1e-8) is None:
+        return []
+    eps = probed_epsilon(student, func, probe)
+    if eps is None or np.isclose(eps, 1e-15, rtol=1e-6):
+        return []
+    variants = []
+    for form, loss_with in losses.items():
+        compute = quiet(lambda loss_with=loss_with: loss_with(eps))
+        if EPSILONS[1] <= eps <= EPSILONS[0]:
+            variants.append(Mistake(f"your loss is the blog's with an epsilon of {eps:.3g} {form}.", compute,
+                                    accepted=True))
+            continue
+        size = "large" if eps > EPSILONS[0] else "small"
+        variants.append(Mistake(
+            f"epsilon too {size}: your loss is the blog's with epsilon = {eps:.3g} {form}, which shifts it "
+            f"({float(compute()):.6g} instead of {float(expected):.6g}). Epsilon only has to keep log() finite: use "
+            "the blog's 1e-15 (anything from 1e-18 to 1e-7 is accepted).", compute))
+    return variants
 
 
 def quiet(compute):
@@ -20,12 +54,17 @@ def quiet(compute):
     return run
 
 
-def check_log_loss(value, expected, loss_with, what, mistakes):
-    """A loss on exact 0/1 probabilities: finite, and the blog's up to the choice of epsilon."""
+def check_log_loss(value, expected, loss_with, what, mistakes, epsilon=lambda: None):
+    """A loss on exact 0/1 probabilities: finite, and the blog's up to the choice of epsilon (`epsilon()`: the
+    student's, if it has one)."""
     got = as_plain(value)
     if got is not None and got.shape == () and not np.isfinite(got):
+        eps = epsilon()
+        hint = NO_EPSILON if eps is None or 1.0 - eps < 1.0 else (
+            f"epsilon too small to clip with: 1 - {eps:.3g} rounds to 1.0 in float64, so log(1 - A) is still log(0) "
+            "where A is exactly 1. Use the blog's epsilon = 1e-15 (anything from 1e-15 to 1e-7 works for clipping).")
         raise Mismatch(f"{what} is {float(got)} on probabilities that include exactly 0 and 1; the blog's is "
-                       f"{float(expected):.6g}.", NO_EPSILON)
+                       f"{float(expected):.6g}.", hint)
     low, high = (loss_with(eps) for eps in EPSILONS)  # a larger epsilon gives a smaller loss
     if got is not None and got.shape == () and low * (1 - 1e-6) <= got <= high * (1 + 1e-6):
         if not np.isclose(got, expected, rtol=1e-6):
@@ -74,6 +113,19 @@ def bce(A, y, eps):
         return float(-np.mean(y * np.log(A + eps) + (1 - y) * np.log(1 - A + eps)))
 
 
+def bce_clipped(A, y, eps):
+    return bce(np.clip(A, eps, 1 - eps), y, 0.0)
+
+
+BCE_PROBE = (np.array([[0.0]]), np.array([[1.0]]))  # certain and wrong: the loss is -log(epsilon)
+
+
+def bce_epsilons(student, A, y, value, expected):
+    return epsilon_variants(student, "binary_cross_entropy", BCE_PROBE, value, expected,
+                            {"added inside the logs": lambda eps: bce(A, y, eps),
+                             "clipping the probabilities": lambda eps: bce_clipped(A, y, eps)})
+
+
 def bce_mistakes(A, y):
     return [
         Mistake(NO_EPSILON, quiet(lambda: bce(A, y, 0.0))),
@@ -86,8 +138,9 @@ def bce_mistakes(A, y):
 
 
 def check_bce(student, reference, A, y):
-    assert_matches(student.binary_cross_entropy(A, y), reference.binary_cross_entropy(A, y), what="the loss",
-                   mistakes=bce_mistakes(A, y))
+    value, expected = student.binary_cross_entropy(A, y), reference.binary_cross_entropy(A, y)
+    assert_matches(value, expected, what="the loss",
+                   mistakes=bce_mistakes(A, y) + bce_epsilons(student, A, y, value, expected))
 
 
 def labels_and_probabilities(rng, shape):
@@ -109,9 +162,10 @@ def test_bce_exact_zero_and_one(student, reference, rng):
     A, y = labels_and_probabilities(rng, (8, 1))
     y[:4] = [[1.0], [0.0], [1.0], [0.0]]
     A[:4] = [[1.0], [0.0], [0.0], [1.0]]  # two certain and right, two certain and wrong
-    check_log_loss(student.binary_cross_entropy(A, y), reference.binary_cross_entropy(A, y),
-                   lambda eps: bce(A, y, eps), "the loss",
-                   bce_mistakes(A, y))
+    value, expected = student.binary_cross_entropy(A, y), reference.binary_cross_entropy(A, y)
+    check_log_loss(value, expected, lambda eps: bce(A, y, eps), "the loss",
+                   bce_mistakes(A, y) + bce_epsilons(student, A, y, value, expected),
+                   lambda: probed_epsilon(student, "binary_cross_entropy", BCE_PROBE))
 
 
 # -- cross_entropy ----------------------------------------------------------------------------------
@@ -119,6 +173,21 @@ def test_bce_exact_zero_and_one(student, reference, rng):
 def ce(A, y, eps):
     with np.errstate(all="ignore"):
         return float(-np.mean(np.sum(y * np.log(A + eps), axis=1)))
+
+
+def ce_clipped(A, y, eps):
+    return ce(np.clip(A, eps, 1 - eps), y, 0.0)
+
+
+CE_PROBE = (np.array([[0.0, 1.0]]), np.array([[1.0, 0.0]]))  # certain and wrong: the loss is -log(epsilon)
+
+
+def ce_epsilons(student, A, y, value, expected):
+    return epsilon_variants(student, "cross_entropy", CE_PROBE, value, expected,
+                            {"added inside the log": lambda eps: ce(A, y, eps),
+                             "clipping the probabilities": lambda eps: ce_clipped(A, y, eps),
+                             "raising each probability to at least epsilon":
+                                 lambda eps: ce(np.maximum(A, eps), y, 0.0)})
 
 
 def ce_mistakes(A, y):
@@ -144,8 +213,9 @@ def softmax_rows(Z):
 
 
 def check_ce(student, reference, A, y):
-    assert_matches(student.cross_entropy(A, y), reference.cross_entropy(A, y), what="the loss",
-                   mistakes=ce_mistakes(A, y))
+    value, expected = student.cross_entropy(A, y), reference.cross_entropy(A, y)
+    assert_matches(value, expected, what="the loss", mistakes=ce_mistakes(A, y) + ce_epsilons(student, A, y, value,
+                                                                                             expected))
 
 
 def test_ce_softmax_output(student, reference, rng):
@@ -165,5 +235,6 @@ def test_ce_exact_zero(student, reference, rng):
     A[0] = 1.0 - y[0]  # certain and wrong: probability 0 for the true class
     A[0] /= A[0].sum()
     A[1] = y[1]  # certain and right: probability 0 for the other classes
-    check_log_loss(student.cross_entropy(A, y), reference.cross_entropy(A, y), lambda eps: ce(A, y, eps), "the loss",
-                   ce_mistakes(A, y))
+    value, expected = student.cross_entropy(A, y), reference.cross_entropy(A, y)
+    check_log_loss(value, expected, lambda eps: ce(A, y, eps), "the loss",
+                   ce_mistakes(A, y) + ce_epsilons(student, A, y, value, expected))

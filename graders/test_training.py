@@ -4,6 +4,8 @@ Loss, activation and forward functions are passed as the course's named helpers 
 checks depend on the student's gradient_descent and numerical_gradient alone.
 """
 
+import itertools
+
 import numpy as np
 
 import helpers
@@ -15,18 +17,25 @@ NOT_DIVIDED = ("gradients not divided by the batch size: the loss is a mean, so 
                "batch_size_actual and grad_b = np.mean(error).")
 
 
-OTHER_SHUFFLE = ("mini-batches differ from the blog's: shuffle with np.random.permutation(n_samples) at the start "
-                 "of each epoch, as the blog does (grading seeds np.random to replay its shuffles; another generator, "
-                 "such as np.random.default_rng(), cannot be replayed).")
+UNFOLLOWED = ("the mini-batches are in an order the grader could not follow: shuffle at the start of each epoch "
+              "with np.random.permutation(n_samples) as the blog does, or np.random.shuffle, a "
+              "np.random.default_rng() generator's permutation or shuffle, or random.shuffle (the grader replays the "
+              "blog's updates in the order your code drew).")
+NOT_SHUFFLED = ("the data was not shuffled: the blog shuffles at the start of each epoch with "
+                "indices = np.random.permutation(n_samples), then takes the mini-batches in that order.")
+SHUFFLED_ONCE = ("shuffled once for all epochs: every epoch walks the mini-batches in the same order; draw a new "
+                 "order at the start of each epoch, indices = np.random.permutation(n_samples).")
+RESHUFFLED = ("each epoch reshuffles the previous epoch's order (an index array shuffled in place): each epoch is "
+              "still in a fresh random order.")
 
 
-def descend(X, y, W, b, lr, epochs, batch, loss, activation, seed, *, divisor="actual", bias="mean",
-            shuffle=True, drop_last=False):
-    """The blog's mini-batch gradient descent, with switches for the known mistakes."""
+def descend(X, y, W, b, lr, epochs, batch, loss, activation, orders, *, divisor="actual", bias="mean",
+            drop_last=False):
+    """The blog's mini-batch gradient descent, epoch k taking its rows in orders[k], with switches for the known
+    mistakes."""
     loss_fn, act = getattr(helpers, loss), getattr(helpers, activation)
-    shuffler, n, history = np.random.RandomState(seed), X.shape[0], []
-    for _ in range(epochs):
-        order = shuffler.permutation(n) if shuffle else np.arange(n)
+    n, history = X.shape[0], []
+    for order in orders[:epochs]:
         for start in range(0, n - batch + 1 if drop_last else n, batch):
             rows = order[start:start + batch]
             error = act(X[rows] @ W + b) - y[rows]
@@ -37,22 +46,58 @@ def descend(X, y, W, b, lr, epochs, batch, loss, activation, seed, *, divisor="a
     return W, b, history
 
 
-def descent_mistakes(*args):
-    def run(**switches):
-        return lambda: descend(*args, **switches)
+def blog_orders(seed, n, epochs):
+    """The orders of the blog's np.random.permutation(n_samples) per epoch, np.random seeded with `seed`."""
+    shuffler = np.random.RandomState(seed)
+    return [shuffler.permutation(n) for _ in range(epochs)]
+
+
+def drawn_orders(draws, n):
+    """The full orders of the n samples among a call's draws, one per shuffle: X and y permuted alike count once,
+    and an order that leaves the samples as they were (as likely as 1 in n!) counts as no shuffle."""
+    same = np.arange(n)
+    full = [o for o in draws or [] if len(o) == n and np.array_equal(np.sort(o), same) and not np.array_equal(o, same)]
+    return [o for i, o in enumerate(full) if i == 0 or not np.array_equal(o, full[i - 1])]
+
+
+def descent_mistakes(run, orders):
+    """Known wrong results of a descent through `orders`; run(orders, **switches) computes one."""
+    def wrong(**switches):
+        return lambda: run(orders, **switches)
     return [
-        Mistake(NOT_DIVIDED, run(divisor="none", bias="sum")),
-        Mistake(NOT_DIVIDED, run(divisor="none")),
-        Mistake("grad_b summed instead of averaged over the batch: use np.mean(error).", run(bias="sum")),
+        Mistake(NOT_DIVIDED, wrong(divisor="none", bias="sum")),
+        Mistake(NOT_DIVIDED, wrong(divisor="none")),
+        Mistake("grad_b summed instead of averaged over the batch: use np.mean(error).", wrong(bias="sum")),
         *(Mistake("divided by batch_size instead of the actual size of each batch: the last mini-batch can be "
-                  "smaller, so divide by X_batch.shape[0].", run(divisor="batch_size", bias=bias))
+                  "smaller, so divide by X_batch.shape[0].", wrong(divisor="batch_size", bias=bias))
           for bias in ("mean", "scaled")),
         Mistake("the last, smaller mini-batch was skipped: range(0, n_samples, batch_size) ends with a partial batch "
-                "that still counts.", run(drop_last=True)),
-        Mistake("the data was not shuffled: the blog shuffles at the start of each epoch with "
-                "indices = np.random.permutation(n_samples) (grading fixes the seed, so the shuffles are the blog's).",
-                run(shuffle=False)),
+                "that still counts.", wrong(drop_last=True)),
     ]
+
+
+def descent_expectations(reference, args, seed, draws, epochs):
+    """What the descent should return, and the mistakes to name, given the orders the student's code drew.
+
+    A shuffle the grader saw is replayed: the blog's updates in the student's own orders. Without one,
+    the blog's own shuffles (np.random seeded) are expected, and a descent that does not shuffle is named.
+    """
+    X = args[0]
+    n = X.shape[0]
+
+    def run(orders, **switches):
+        return descend(*args[:7], args[7].name, args[8].name, orders, **switches)
+    orders = drawn_orders(draws, n)
+    if len(orders) >= epochs:
+        fresh, reshuffled = orders[:epochs], list(itertools.accumulate(orders[:epochs], lambda a, o: a[o]))
+        return run(fresh), [Mistake(RESHUFFLED, lambda: run(reshuffled), accepted=True),
+                            *descent_mistakes(run, fresh), *descent_mistakes(run, reshuffled)]
+    expected = reference.call("gradient_descent", *args, seed=seed).value
+    mistakes = [*descent_mistakes(run, blog_orders(seed, n, epochs)),
+                Mistake(NOT_SHUFFLED, lambda: run([np.arange(n)] * epochs))]
+    if len(orders) == 1:
+        mistakes.append(Mistake(SHUFFLED_ONCE, lambda: run(orders * epochs)))
+    return expected, mistakes
 
 
 def check_descent(student, reference, rng, X, y, lr, epochs, batch, loss, activation):
@@ -60,16 +105,17 @@ def check_descent(student, reference, rng, X, y, lr, epochs, batch, loss, activa
     b = np.zeros((1, 1))
     seed = int(rng.integers(0, 2**31))
     args = (X, y, W, b, lr, epochs, batch, Fn(loss), Fn(activation))
-    got = student.call("gradient_descent", *args, seed=seed).value
-    expected = reference.call("gradient_descent", *args, seed=seed).value
+    result = student.call("gradient_descent", *args, seed=seed, draws=True)
+    got = result.value
     if isinstance(got, (tuple, list)) and len(got) == 3 and isinstance(got[2], np.ndarray) and got[2].ndim == 1:
         got = (got[0], got[1], list(got[2]))  # a loss history kept as a 1-D array is fine
+    expected, mistakes = descent_expectations(reference, args, seed, result.draws, epochs)
     try:
-        assert_results_match(got, expected, ("W", "b", "loss_history"), what="gradient_descent",
-                             mistakes=descent_mistakes(X, y, W, b, lr, epochs, batch, loss, activation, seed))
+        assert_results_match(got, expected, ("W", "b", "loss_history"), what="gradient_descent", mistakes=mistakes)
     except Mismatch as mismatch:
-        if mismatch.hint is None and batch < X.shape[0] and full_batch_right(student, reference, args, seed):
-            raise Mismatch(mismatch.public, OTHER_SHUFFLE, mismatch.detail) from None
+        if (mismatch.hint is None and not drawn_orders(result.draws, X.shape[0]) and batch < X.shape[0]
+                and full_batch_right(student, reference, args, seed)):
+            raise Mismatch(mismatch.public, UNFOLLOWED, mismatch.detail) from None
         raise
 
 
@@ -194,10 +240,29 @@ def test_numerical_step(student, reference, rng):
     check_numerical(student, reference, X, y, params, "bce", "perceptron", h=0.05)
 
 
+LEFT_MUTATED = ("parameters left mutated: restore each entry after perturbing it, param[idx] = original_value "
+                "(saved before the perturbation).")
+RESTORED_BY_ARITHMETIC = ("parameters restored by arithmetic: adding and subtracting h again (p[idx] += h ... "
+                          "p[idx] -= h) leaves a rounding error, so they come back almost but not exactly as they "
+                          "were. Save the original value and assign it back, param[idx] = original_value.")
+
+
+def unevenly_rounded(rng, shape, h=1e-4):
+    """Small values that adding and subtracting h again does not restore exactly, in some entry, either usual way:
+    p + h - h, then p - h + h; or p + h - 2 h + h."""
+    for _ in range(1000):
+        p = rng.normal(0, 1e-3, size=shape)
+        one_way, other_way = ((p + h) - h - h) + h, ((p + h) - 2 * h) + h
+        if (one_way != p).any() and (other_way != p).any():
+            return p
+    return p
+
+
 def test_numerical_params_unchanged(student, rng):
     """numerical_gradient: leaves params exactly as it found them"""
-    X, y, params = linear_problem(rng)
+    X, y, _ = linear_problem(rng)
+    params = {"W": unevenly_rounded(rng, (3, 1)), "b": unevenly_rounded(rng, (1, 1))}
     result = student.call("numerical_gradient", X, y, params, Fn("mse"), Fn("linear"), echo_args=True)
-    assert_unchanged(params, result.args_after[2], what="params",
-                     hint="parameters left mutated: restore each entry after perturbing it "
-                          "(param[idx] = original_value), exactly, not by adding and subtracting h again.")
+    after = result.args_after[2]
+    rounding = difference(after, params, "params", 1e-12, 0.0) is None
+    assert_unchanged(params, after, what="params", hint=RESTORED_BY_ARITHMETIC if rounding else LEFT_MUTATED)

@@ -165,7 +165,7 @@ def test_seed_out_of_range_is_refused_before_grading(tmp_path, seed):
 
 @pytest.mark.parametrize("args, needles", [
     (["samples/blog_solution", "-a", "part-9"], ["no assignment 'part-9'", "use one of"]),
-    (["samples/blog_solution", "--shard", "0/2"], ["splits a class", "drop --shard"]),
+    (["samples/blog_solution", "--shard", "0/2"], ["splits a class", "leave out --shard"]),
     (["samples", "--shard", "2/2"], ["--shard 2/2 is not K/N"]),
     (["samples", "--shard", "7/8"], ["shard 7/8 holds no submission"]),
 ])

@@ -85,6 +85,13 @@ def test_bad_shard_argument(tmp_path):
     assert_one_clear_error(run_cli("grade", str(tmp_path / "class"), "--shard", "3/2"), "--shard 3/2", "K/N")
 
 
+@pytest.mark.parametrize("shard", ["3/2", "x", "0/2"])
+def test_a_shard_of_one_submission_is_refused_before_anything_is_written(tmp_path, shard):
+    proc = run_cli("grade", str(SAMPLE), "--out", str(tmp_path / "out"), "--shard", shard)
+    assert_one_clear_error(proc, f"--shard {shard}")
+    assert not (tmp_path / "out").exists()
+
+
 def test_package_then_grade_matches_the_folder(tmp_path):
     zipped = tmp_path / "submission.zip"
     proc = run_cli("package", str(SAMPLE), "-o", str(zipped))

@@ -34,21 +34,22 @@ def main(submission: Path, *, out: Path = Path("graded"), assignment: str | None
     Exits 0 when every submission was graded (whatever the scores), 1 when the kit could not grade one.
     """
     stopping.exit_on_signals(message=_stopped)
+    shards = parse_shard(shard)  # every option is checked before anything is graded or written
     paths, course = open_course(course_file)
-    course.assignment(assignment)  # every option is checked before anything is graded or written
-    part = parse_shard(shard)
+    course.assignment(assignment)
     ensure_writable(out)
     submitted = read_times(times) if times else {}
-    if is_class_folder(submission, course, assignment):
+    one_class = is_class_folder(submission, course, assignment)
+    if shards is not None and not one_class:
+        raise KitError(f"--shard {shard} splits a class, but {submission} is one submission", path=submission,
+                       fix="leave out --shard, or give the folder that holds the class's submissions")
+    if one_class:
         gradebook = grade_class(submission, out, paths=paths, course=course, assignment=assignment, jobs=jobs,
-                                force=force, seed=seed, times=submitted, shard=part, on_progress=ProgressPrinter())
+                                force=force, seed=seed, times=submitted, shard=shards, on_progress=ProgressPrinter())
         results = student_results(out)
         echo(f"Gradebook: {gradebook}")
         echo(closing_line(results))
         return 1 if kit_errors(results) else 0
-    if part is not None:
-        raise KitError(f"--shard {shard} splits a class, and this is one submission", path=submission,
-                       fix="drop --shard, or pass the folder that holds the class")
     results = grade_or_kit_error(submission, out, paths=paths, course=course, assignment=assignment, seed=seed,
                                  submitted_at=submitted.get(submission.stem))
     if not results.has_score:

@@ -13,6 +13,11 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 NOTES: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("notes", default=None)
+# A low-precision result (float32, float16) is compared to its own precision: its rounding, over up to this
+# many terms summed, scaled to the magnitude of the terms (`scale`, by default the largest expected value).
+ROUNDED_TERMS = 256
+ROUNDING_ONLY = 64 * float(np.finfo(np.float64).eps)  # a difference this small, relative to the values, is rounding
+FLOAT32_EPS = float(np.finfo(np.float32).eps)
 
 
 @dataclass(frozen=True)
@@ -40,15 +45,19 @@ def note(text: str) -> None:
 
 
 def assert_matches(actual: Any, expected: Any, *, what: str = "the result", rtol: float = 1e-6,
-                   atol: float = 1e-8, mistakes: Iterable[Mistake] = ()) -> None:
-    """Fail with an explanation unless `actual` equals `expected` (recursively, to tolerance)."""
+                   atol: float = 1e-8, mistakes: Iterable[Mistake] = (), scale: float | None = None) -> None:
+    """Fail with an explanation unless `actual` equals `expected` (recursively, to tolerance).
+
+    A float32 (or float16) result is accepted, with a note, when it agrees to its own precision:
+    `scale` is the magnitude of the terms summed into each value (default: the largest expected value).
+    """
     problem = difference(actual, expected, what, rtol, atol)
     if problem is not None:
-        _explain(problem, actual, expected, what, rtol, atol, mistakes)
+        _explain(problem, actual, expected, what, (rtol, atol, scale), mistakes)
 
 
-def assert_results_match(actual: Any, expected: tuple, names: tuple[str, ...], *, what: str,
-                         rtol: float = 1e-6, atol: float = 1e-8, mistakes: Iterable[Mistake] = ()) -> None:
+def assert_results_match(actual: Any, expected: tuple, names: tuple[str, ...], *, what: str, rtol: float = 1e-6,
+                         atol: float = 1e-8, mistakes: Iterable[Mistake] = (), scale: float | None = None) -> None:
     """assert_matches for a function returning several results, each named in the explanation.
 
     `expected`, and what each mistake computes, are tuples in the order of `names`.
@@ -59,12 +68,22 @@ def assert_results_match(actual: Any, expected: tuple, names: tuple[str, ...], *
     problems = (difference(a, e, name, rtol, atol) for a, e, name in zip(actual, expected, names))
     problem = next((p for p in problems if p is not None), None)
     if problem is not None:
-        _explain(problem, tuple(actual), expected, what, rtol, atol, mistakes)
+        _explain(problem, tuple(actual), expected, what, (rtol, atol, scale), mistakes)
 
 
-def _explain(problem: str, actual: Any, expected: Any, what: str, rtol: float, atol: float,
+def _explain(problem: str, actual: Any, expected: Any, what: str, tolerance: tuple[float, float, float | None],
              mistakes: Iterable[Mistake]) -> None:
     """Raise Mismatch for `problem`, with the hint of the first known mistake `actual` equals."""
+    rtol, atol, scale = tolerance
+    coarse = _coarsest(actual)
+    if coarse is not None:  # a low-precision result, compared to its own precision
+        eps = float(np.finfo(coarse).eps) * ROUNDED_TERMS
+        rtol, atol = max(rtol, eps), max(atol, eps * _magnitude(expected, scale))
+        problem = difference(actual, expected, what, rtol, atol) or ""
+        if not problem:
+            note(f"Accepted: {what} was computed in {coarse.name} and agrees to its precision (NumPy's default, "
+                 "float64, keeps about 16 digits).")
+            return
     for mistake in mistakes:
         try:
             wrong = mistake.compute()
@@ -75,7 +94,43 @@ def _explain(problem: str, actual: Any, expected: Any, what: str, rtol: float, a
                 note(f"Accepted: {mistake.hint}")
                 return
             raise Mismatch(problem, mistake.hint, _detail(actual, expected))
-    raise Mismatch(problem, None, _detail(actual, expected))
+    raise Mismatch(problem, _precision_hint(actual, expected, what, rtol, atol, scale), _detail(actual, expected))
+
+
+def _coarsest(value: Any) -> np.dtype | None:
+    """The least precise floating dtype below float64 among the arrays in `value`, if any."""
+    if isinstance(value, np.ndarray):
+        return value.dtype if value.dtype.kind == "f" and value.dtype.itemsize < 8 else None
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, (tuple, list)) else []
+    found = [d for d in (_coarsest(v) for v in items) if d is not None]
+    return min(found, key=lambda d: d.itemsize) if found else None
+
+
+def _magnitude(expected: Any, scale: float | None) -> float:
+    """The magnitude a low-precision result's rounding is relative to: `scale`, else the largest expected value."""
+    if scale is not None:
+        return float(scale)
+    if isinstance(expected, dict):
+        expected = list(expected.values())
+    if isinstance(expected, (tuple, list)):
+        return max([_magnitude(e, None) for e in expected] or [1.0])
+    plain = as_plain(expected)
+    finite = np.abs(plain[np.isfinite(plain)]) if plain is not None else np.zeros(0)
+    return float(finite.max()) if finite.size and finite.max() > 0 else 1.0
+
+
+def _precision_hint(actual: Any, expected: Any, what: str, rtol: float, atol: float, scale: float | None) -> str | None:
+    """A hint for float64 values that agree with `expected` to float32's precision and no better, else None."""
+    if _coarsest(actual) is not None:
+        return None
+    eps, magnitude = FLOAT32_EPS * ROUNDED_TERMS, _magnitude(expected, scale)
+    within_float32 = difference(actual, expected, what, max(rtol, eps), max(atol, eps * magnitude)) is None
+    # float32 rounds a value by up to FLOAT32_EPS / 2 of it: some entry is off by a fair share of that
+    beyond_float64 = difference(actual, expected, what, FLOAT32_EPS / 16, 0.0) is not None
+    if not (within_float32 and beyond_float64):
+        return None
+    return ("matches to float32 precision only (about 7 significant digits): was part of it computed in float32 "
+            "(dtype=np.float32, .astype(np.float32))? Compute in float64, NumPy's default.")
 
 
 def difference(actual: Any, expected: Any, what: str, rtol: float, atol: float) -> str | None:
@@ -125,13 +180,28 @@ def describe(value: Any) -> str:
         return f"an array of shape {value.shape} and dtype {value.dtype}"
     if value is None:
         return "None (did you forget to return?)"
+    if isinstance(value, (list, tuple)):
+        return f"a {type(value).__name__} of {len(value)} item{'' if len(value) == 1 else 's'}"
     return f"a {type(value).__name__}"
+
+
+def _as_array(value: Any) -> np.ndarray | None:
+    """A list or tuple of numbers as the numeric array np.array would make of it, or None."""
+    if not isinstance(value, (list, tuple)):
+        return None
+    try:
+        array = np.array(value)
+    except (ValueError, TypeError):
+        return None
+    return array if array.dtype.kind in "biuf" else None
 
 
 def _array_difference(actual: Any, expected: Any, what: str, rtol: float, atol: float) -> str | None:
     a, e = as_plain(actual), as_plain(expected)
     if a is None:
-        return f"{what} should be {describe(np.asarray(expected))}, but is {describe(actual)}."
+        listed = _as_array(actual)
+        kind = f", not a NumPy array (np.array would make one of shape {listed.shape})" if listed is not None else ""
+        return f"{what} should be {describe(np.asarray(expected))}, but is {describe(actual)}{kind}."
     assert e is not None, "graders compare with numeric expectations"
     if a.shape != e.shape:
         return f"{what} has shape {a.shape}, expected {e.shape}."
@@ -148,6 +218,10 @@ def _array_difference(actual: Any, expected: Any, what: str, rtol: float, atol: 
     finite = errors[np.isfinite(errors)]
     largest = f"; largest error {_num(finite.max())}" if finite.size == errors.size else ""
     nonfinite = "" if np.isfinite(a).all() else f" It contains {int((~np.isfinite(a)).sum())} nan/inf values."
+    if not nonfinite and finite.size and finite.max() <= ROUNDING_ONLY * max(float(np.abs(e).max()), 1e-300):
+        return (f"{what} differs by rounding only in {len(bad)} of {a.size} entries (largest difference "
+                f"{_num(finite.max())}, not exactly 0): first{where} got {float(a[first])!r}, expected "
+                f"{float(e[first])!r}.")
     return (f"{what} differs in {len(bad)} of {a.size} entries: first{where} got {_num(a[first])}, "
             f"expected {_num(e[first])}{largest}.{nonfinite}")
 

@@ -18,6 +18,7 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 from gradekit.sandbox.runner import wire
+from gradekit.sandbox.runner.draws import recording
 from gradekit.sandbox.runner.wire import FigureSummary, Fn
 from gradekit.sandbox.script_run import ScriptRun
 from gradekit.sandbox.worker import CallResult, StudentError, Worker
@@ -50,7 +51,9 @@ class CallLog:
 
     def add(self, func: str, args: tuple, kwargs: dict, result: CallResult) -> None:
         shown = ", ".join([_shape(a) for a in args] + [f"{k}={_shape(v)}" for k, v in kwargs.items()])
-        self.lines.append(f"{func}({shown})" + (f" printed {len(result.output)} chars" if result.output else ""))
+        drew = f" drew {len(result.draws)} orders" if result.draws is not None else ""
+        self.lines.append(f"{func}({shown})" + (f" printed {len(result.output)} chars" if result.output else "")
+                          + drew)
 
 
 def _shape(value: Any) -> str:
@@ -76,12 +79,19 @@ class StudentProxy:
             raise AttributeError(func)
         return lambda *args, **kwargs: self.call(func, *args, **kwargs).value
 
-    def call(self, func: str, *args: Any, seed: int | None = None, echo_args: bool = False,
-             **kwargs: Any) -> CallResult:
-        """The full outcome (value, arguments after the call, output); raises StudentFailure."""
+    def call(self, func: str, *args: Any, seed: int | None = None, echo_args: bool = False, draws: bool = False,
+             replace: dict[str, Any] | None = None, **kwargs: Any) -> CallResult:
+        """The full outcome (value, arguments after the call, output); raises StudentFailure.
+
+        `draws=True` notes the random orders the call drew (`.draws`, see runner/draws.py);
+        `replace={"name": Fn("helper")}` runs it with that name of its module bound to the helper.
+        """
         module = self._modules.get(func, self._default)
-        result = self._worker.call(module, func, args, kwargs, seed=seed, echo_args=echo_args)
+        result = self._worker.call(module, func, args, kwargs, seed=seed, echo_args=echo_args, draws=draws,
+                                   replace=replace)
         self._log.add(func, args, kwargs, result)
+        if replace:
+            self._log.lines[-1] += f" with {', '.join(sorted(replace))} replaced"
         if result.error is not None:
             raise StudentFailure(func, self._with_import_error(module, result.error))
         for i, fig in enumerate(_figures(result.value)):
@@ -134,7 +144,8 @@ class ReferenceProxy:
     """The instructor's functions, with the same `call` as the student proxy.
 
     Arguments are copied (the caller's arrays stay as they were), `Fn` names resolve to the
-    course's helper functions as in the worker, `seed` seeds np.random first, and prints are swallowed.
+    course's helper functions as in the worker, `seed` seeds np.random first, and prints are swallowed;
+    `draws` and `replace` work as in the worker.
     """
 
     def __init__(self, functions: dict[str, Callable], helpers: dict[str, Callable]):
@@ -145,18 +156,35 @@ class ReferenceProxy:
             raise AttributeError(func)
         return lambda *args, **kwargs: self.call(func, *args, **kwargs).value
 
-    def call(self, func: str, *args: Any, seed: int | None = None, echo_args: bool = False,
-             **kwargs: Any) -> CallResult:
+    def call(self, func: str, *args: Any, seed: int | None = None, echo_args: bool = False, draws: bool = False,
+             replace: dict[str, Any] | None = None, **kwargs: Any) -> CallResult:
         args, kwargs = self._resolve(copy.deepcopy(args)), self._resolve(copy.deepcopy(kwargs))
+        function = self._functions[func]
         if seed is not None:
             np.random.seed(seed)
-        with contextlib.redirect_stdout(io.StringIO()) as printed:
-            value = self._functions[func](*args, **kwargs)
-        return CallResult(value=value, args_after=list(args) if echo_args else None, output=printed.getvalue())
+        with contextlib.ExitStack() as stack:
+            printed = stack.enter_context(contextlib.redirect_stdout(io.StringIO()))
+            namespaces = [function.__globals__] if isinstance(getattr(function, "__globals__", None), dict) else []
+            for namespace in namespaces:
+                for name, value in self._resolve(replace or {}).items():
+                    stack.callback(_rebind(namespace, name))
+                    namespace[name] = value
+            recorder = stack.enter_context(recording(namespaces)) if draws else None
+            value = function(*args, **kwargs)
+        return CallResult(value=value, args_after=list(args) if echo_args else None, output=printed.getvalue(),
+                          draws=recorder.orders if recorder else None)
 
     def _resolve(self, value: Any) -> Any:
         """Replace Fn markers by the helpers they name (as the worker does)."""
         return wire.decode(wire.encode(value), functions=self.helpers) if _has_fn(value) else value
+
+
+def _rebind(namespace: dict, name: str) -> Callable[[], None]:
+    """What puts `name` of `namespace` back as it is now (or removes it)."""
+    if name in namespace:
+        old = namespace[name]
+        return lambda: namespace.__setitem__(name, old)
+    return lambda: namespace.pop(name, None)
 
 
 def _has_fn(value: Any) -> bool:

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from gradekit.course import Limits
 from gradekit.sandbox import isolation, unprivileged
 from gradekit.sandbox.failures import StudentError, error_of
@@ -39,6 +41,8 @@ class CallResult:
     args_after: list[Any] | None = None
     output: str = ""
     elapsed: float = 0.0
+    draws: list[np.ndarray] | None = None  # the random orders the call drew, when asked (`draws=True`)
+    draws_truncated: bool = False  # more were drawn than the worker sends back
 
 
 class WorkerDied(Exception):
@@ -186,14 +190,23 @@ class Worker:
 
     # -- calls ----------------------------------------------------------------------------------
     def call(self, module: str, func: str, args: tuple, kwargs: dict, *, seed: int | None = None,
-             echo_args: bool = False, timeout: float | None = None) -> CallResult:
-        """Run module.func(*args, **kwargs) in the worker; never raises for student faults."""
+             echo_args: bool = False, timeout: float | None = None, draws: bool = False,
+             replace: dict[str, Any] | None = None) -> CallResult:
+        """Run module.func(*args, **kwargs) in the worker; never raises for student faults.
+
+        `draws`: note the random orders the call draws (CallResult.draws); `replace`: names of the
+        module bound to other values (e.g. `Fn` helpers) for this call only.
+        """
         request = {"op": "call", "module": module, "func": func, "args": wire.encode(list(args)),
-                   "kwargs": wire.encode(kwargs), "seed": seed, "echo_args": echo_args}
+                   "kwargs": wire.encode(kwargs), "seed": seed, "echo_args": echo_args, "draws": draws,
+                   "replace": wire.encode(replace) if replace else None}
         reply = self._exchange(func, request, timeout or self.limits.call_timeout_s)
         if isinstance(reply, StudentError):
             return CallResult(error=reply)
-        return _result(reply, self.limits.output_kb * 1024)
+        result = _result(reply, self.limits.output_kb * 1024)
+        if draws and result.error is None:
+            result.draws, result.draws_truncated = _draws(reply.get("draws"))
+        return result
 
     def run_script(self, script: str, record: list[str], *, timeout: float | None = None) -> ScriptRun:
         """Run the submission's file `script` as __main__, recording the calls of each "module.function" of
@@ -338,3 +351,16 @@ def _result(reply: dict, output_cap: int) -> CallResult:
                           output=output)
     elapsed = reply.get("elapsed") if isinstance(reply.get("elapsed"), (int, float)) else 0.0
     return CallResult(value=value, args_after=args_after, output=output, elapsed=float(elapsed))
+
+
+def _draws(raw: Any) -> tuple[list[np.ndarray] | None, bool]:
+    """The orders a call drew, each a 1-D integer array, and whether more were drawn; None if unreadable."""
+    try:
+        data = wire.decode(raw)
+    except (wire.WireError, KeyError, TypeError, ValueError):
+        return None, False
+    orders = data.get("orders") if isinstance(data, dict) else None
+    if not isinstance(orders, list) or not all(isinstance(o, np.ndarray) and o.ndim == 1 and o.dtype.kind in "iu"
+                                               for o in orders):
+        return None, False
+    return [o.astype(np.int64) for o in orders], data.get("truncated") is True

@@ -25,6 +25,7 @@ import numpy as np  # noqa: E402
 import datasets  # noqa: E402
 import scripts  # noqa: E402
 import wire  # noqa: E402
+from callopts import CallOptions  # noqa: E402
 
 CAPTURE = os.path.join(os.environ.get("TMPDIR", "/tmp"), ".captured-output")
 TOP_LEVEL = re.compile(r"^(?:@|def |class |async def |[A-Za-z_])")
@@ -240,16 +241,19 @@ class Runner:
                                            f"function {request['func']}()", "file": None, "line": None}}
         args = wire.decode(request.get("args", []), functions=self.functions)
         kwargs = wire.decode(request.get("kwargs", {"__dict__": {}}), functions=self.functions)
+        options = CallOptions(request, fn, module, self.functions)
         if request.get("seed") is not None:
             np.random.seed(request["seed"])
         start = time.perf_counter()
         try:
-            value = summarize(fn(*args, **kwargs), render=request["func"] not in self.rendered)
+            with options:
+                value = fn(*args, **kwargs)
+            value = summarize(value, render=request["func"] not in self.rendered)
             self.rendered.add(request["func"])
         except BaseException as exc:  # noqa: BLE001 - reported to the grader as data
             return {"ok": False, "error": describe_exception(exc, self.root), "output": self.output.take()}
         elapsed = time.perf_counter() - start
-        reply = {"ok": True, "elapsed": elapsed, "output": self.output.take()}
+        reply = {"ok": True, "elapsed": elapsed, "output": self.output.take(), **options.reply()}
         try:
             reply["value"] = wire.encode(value)
         except wire.WireError as exc:
