@@ -313,7 +313,7 @@ def digit_run(student, reference, convention, rng, once):
             try:
                 result = getattr(student, exercise)(image, label)
             except StudentFailure as failure:
-                if failure.error.kind == "missing":
+                if failure.not_written:  # the script form, if it has one; else this failure
                     return scripted_digit_run(reference, convention, scripted(student, once, exercise, failure))
                 result = with_course_conv2d(student, exercise, image, label, helper, failure)
             return DigitRun(image, label, result, expected_maps(reference, exercise, image, label, convention), exercise)
