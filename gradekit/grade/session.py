@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import sys
 import time
 import zlib
 from dataclasses import dataclass, field
@@ -137,6 +138,25 @@ def pytest_args(graders: list[Path], rootdir: Path) -> list[str]:
             "-p", "no:unraisableexception", "-p", "no:threadexception"]
 
 
+@contextlib.contextmanager
+def graders_of(folder: Path):
+    """Make the modules named like `folder`'s files (test_*, conftest, helpers) its own for a session.
+
+    Pytest imports a grader by its file's name: a process that ran another folder's graders (a handout's,
+    a copy of the course) holds modules of the same names, which the graders here would otherwise get.
+    Modules already imported from `folder` stay: a class run keeps them warm.
+    """
+    names = {path.stem for path in folder.glob("*.py")}
+    foreign = {name: sys.modules.pop(name) for name in list(sys.modules) if name in names
+               and Path(getattr(sys.modules[name], "__file__", "") or "").parent != folder}
+    try:
+        yield
+    finally:
+        for name in foreign:
+            sys.modules.pop(name, None)
+        sys.modules.update(foreign)
+
+
 def run_session(graders: list[Path], rootdir: Path, grading: Grading,
                 fixtures: type[Fixtures] = Fixtures) -> SessionResult:
     """Run pytest over the grader files `graders` in this process (a subclass of Fixtures may change some)."""
@@ -144,7 +164,8 @@ def run_session(graders: list[Path], rootdir: Path, grading: Grading,
     collector = Collector(grading)
     # Graders need no third-party pytest plugin; loading every installed one costs ~0.5 s a run. The two
     # built-in ones disabled above call gc.collect() over a heap of numpy, scipy and matplotlib: ~0.2 s.
-    with contextlib.redirect_stdout(io.StringIO()) as printed, _env("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1"):
+    with contextlib.redirect_stdout(io.StringIO()) as printed, _env("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1"), \
+            graders_of(rootdir.resolve()):
         code = pytest.main(pytest_args(graders, rootdir), plugins=[collector, fixtures(grading, lambda: collector.log)])
     return SessionResult(collector.outcomes, collector.figures, int(code), printed.getvalue(),
                          time.perf_counter() - start)
