@@ -45,16 +45,12 @@ class Plan:
     fds: tuple[int, ...] = ()  # inherited by the sandbox (seccomp programs), closed once it started
 
     def preexec(self) -> None:
-        """Runs in the child before exec: new session, rlimits, join the cgroups, then drop root."""
+        """Runs in the child before exec: new session, join the cgroups, drop root, then the rlimits.
+
+        The address-space limit comes last: the child is a fork of the grader, whose address space may
+        already exceed it, and then every allocation after it fails (any process may lower its limits).
+        """
         os.setsid()
-        mb = 1024 * 1024
-        for res, value in (
-            (resource.RLIMIT_AS, self.limits.memory_mb * mb),
-            (resource.RLIMIT_CPU, self.limits.cpu_s),
-            (resource.RLIMIT_FSIZE, self.limits.file_size_mb * mb),
-            (resource.RLIMIT_CORE, 0),
-        ):
-            resource.setrlimit(res, (value, value))
         for group in self.cgroups:
             (group / "cgroup.procs").write_text(str(os.getpid()))
         if self.launcher is not None:
@@ -62,6 +58,14 @@ class Plan:
         if os.getuid() != 0:
             extra = self.limits.processes + _processes_of(os.getuid())
             resource.setrlimit(resource.RLIMIT_NPROC, (extra, extra))
+        mb = 1024 * 1024
+        for res, value in (
+            (resource.RLIMIT_CPU, self.limits.cpu_s),
+            (resource.RLIMIT_FSIZE, self.limits.file_size_mb * mb),
+            (resource.RLIMIT_CORE, 0),
+            (resource.RLIMIT_AS, self.limits.memory_mb * mb),
+        ):
+            resource.setrlimit(res, (value, value))
 
     def started(self) -> None:
         """The sandbox has its copies of the inherited fds: close ours."""

@@ -1,0 +1,39 @@
+"""How a worker is started: its limits hold whatever the grader that starts it looks like."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from gradekit.course import Limits
+from gradekit.sandbox import isolation, unprivileged
+from gradekit.sandbox.worker import Worker
+
+LIMITS = Limits(memory_mb=256, call_timeout_s=10)
+
+
+def address_space_mb() -> int:
+    line = next(row for row in Path("/proc/self/status").read_text().splitlines() if row.startswith("VmSize"))
+    return int(line.split()[1]) // 1024
+
+
+@pytest.mark.skipif(isolation.bwrap_mode() != "unprivileged", reason="needs bubblewrap started as another user")
+def test_a_worker_starts_from_a_grader_whose_address_space_exceeds_its_limit(tmp_path, monkeypatch):
+    """The worker is a fork of the grader until it execs, and the kit's own steps in that child allocate
+    (here: 64 MB while staging bubblewrap's mounts); the memory limit, set before them, made them fail
+    as soon as the grader's address space was over it, and the worker never started."""
+    stage = unprivileged.stage
+
+    def allocating_stage(*args):
+        bytearray(64 << 20)
+        return stage(*args)
+
+    monkeypatch.setattr(unprivileged, "stage", allocating_stage)
+    (tmp_path / "probe.py").write_text("def answer():\n    return 42\n")
+    ballast = np.empty(2 * LIMITS.memory_mb << 20, dtype=np.uint8)  # address space only: never touched
+    assert address_space_mb() > LIMITS.memory_mb
+    with Worker(tmp_path, ["probe"], LIMITS) as worker:
+        assert worker.call("probe", "answer", (), {}).value == 42
+    del ballast
