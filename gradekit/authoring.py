@@ -19,8 +19,9 @@ from gradekit.layout import KitPaths
 def grader_problems(paths: KitPaths, course: Course, key: str, parts: set[str] | None = None) -> list[KitError]:
     """Tests of `key`'s graders that grade no part of it; parts (of `parts`, default all) that no test grades."""
     assignment = course.assignment(key)
+    files = grader_files(paths, key, assignment)
     problems, graded = [], set()
-    for path in grader_files(paths, key, assignment):
+    for path in files:
         for test in declared_tests(parse_grader(path)):
             graded.add(test.part)
             if test.part not in assignment.parts:
@@ -33,7 +34,7 @@ def grader_problems(paths: KitPaths, course: Course, key: str, parts: set[str] |
                         f"{path.name} out of the graders of '{key}' in course.yaml"))
     for part in sorted((parts if parts is not None else set(assignment.parts)) - graded):
         problems.append(KitError(f"part '{part}' of assignment '{key}' has no test in its graders "
-                                 f"({', '.join(p.name for p in grader_files(paths, key, assignment)) or 'none'})",
+                                 f"({', '.join(p.name for p in files) or 'none'})",
                                  path=paths.course_file,
                                  fix=f"add a test whose docstring starts with '{part}:' to one of them, or list "
                                      f"the grader file that has one under the assignment's graders"))

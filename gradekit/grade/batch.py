@@ -199,7 +199,7 @@ def error_results(entry: Entry, course: Course, assignment: str, digest: str, ex
     chosen = course.assignment(assignment)
     message = str(exc)
     test = TestResult(name="submission: could not be graded", score=0, max_score=chosen.max_score,
-                      status="failed", part="submission", message=message, output=message,
+                      status="failed", part="submission", message=message,
                       instructor=repr(exc)[:2000])
     meta = {**entry_meta(entry, entry.submitted_at), "entry_sha256": digest, "student": entry.student,
             "assignment": assignment,

@@ -6,7 +6,7 @@ from collections import defaultdict
 
 from gradekit.course import Assignment
 from gradekit.grade.outcomes import Outcome
-from gradekit.results import TestResult, render_output
+from gradekit.results import TestResult
 
 NO_GRADER = "No grader checks this part yet; your instructor has been told."
 
@@ -45,7 +45,7 @@ def score_tests(outcomes: list[Outcome], assignment: Assignment) -> list[TestRes
         own = by_part.get(part, [])
         if not own:
             tests.append(TestResult(name=f"{part}: graded", score=0, max_score=spec.points, status="failed",
-                                    part=part, message=NO_GRADER, output=NO_GRADER, visibility=spec.visibility,
+                                    part=part, message=NO_GRADER, visibility=spec.visibility,
                                     instructor="no grader test names this part"))
         for outcome, most in zip(own, apportion(spec.points, [o.weight for o in own])):
             tests.append(_test_result(outcome, most, spec.visibility))
@@ -59,5 +59,4 @@ def _test_result(outcome: Outcome, most: float, visibility: str) -> TestResult:
         hint=outcome.hint, notes=outcome.notes, not_started=outcome.not_started, failure=outcome.failure,
         instructor=outcome.detail.strip(),
         seconds=round(outcome.duration, 3), visibility=visibility,
-        output=render_output(outcome.message, outcome.hint, outcome.notes),
     )
