@@ -147,13 +147,13 @@ def test_package_refuses_incomplete_or_broken_work(tmp_path):
     assert not (tmp_path / "x.zip").exists()
 
 
-def test_check_prints_a_line_per_public_part(tmp_path):
+def test_check_prints_a_line_per_public_part_and_the_parts_graded_on_submission(tmp_path):
     proc = run_cli("check", str(ROOT / "exercises"))
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == 1, proc.stderr  # public tests fail: a commit hook or CI workflow stops here
     lines = proc.stdout.splitlines()
-    assert any(line.startswith("conv2d") and "not started" in line for line in lines)
-    assert "exercise_3" not in proc.stdout  # hidden part: not run by check
-    assert "Public tests: 0 /" in proc.stdout
+    assert any(line.startswith("conv2d") and "40 points" in line and "not started" in line for line in lines)
+    assert "exercise_3 (20 points), exercise_4 (20 points): graded when you hand in" in proc.stdout
+    assert "Public tests: 0 / 60: 3 of 3 parts not done yet." in proc.stdout
 
 
 def test_grade_writes_results_feedback_and_exits_zero(tmp_path):

@@ -64,16 +64,25 @@ def main(submission: Path, *, out: Path = Path("graded"), assignment: str | None
 
 def check(folder: Path = Path(EXERCISES), *, assignment: str | None = None,
           course_file: Path = Path(COURSE_FILE)) -> int:
-    """Run the public tests on your work in FOLDER: a line per part, with the same hints as the grade."""
+    """Run the public tests on your work in FOLDER: a line per part, with the same hints as the grade.
+
+    Exits 1 while any public test fails (a commit hook or a CI workflow can gate on it), else 0.
+    """
     paths, course = open_course(course_file)
+    chosen = course.assignment(assignment)
     with tempfile.TemporaryDirectory(prefix="gradekit-check-") as out:
         results = grade_submission(folder, Path(out), paths=paths, course=course, assignment=assignment,
                                    public_only=True)
-    for line, color in check_lines(results):
+    if not results.has_score:
+        raise KitError(results.output, path=folder)
+    for line, color in check_lines(results, {name: part.points for name, part in chosen.parts.items()}):
         echo(line, fg=color)
-    echo(f"\nPublic tests: {results.score:g} / {results.max_score:g}. "
+    parts = results.part_scores()
+    undone = [part for part in parts if any(t.status == "failed" for t in results.part_tests(part))]
+    verdict = f"{len(undone)} of {len(parts)} parts not done yet" if undone else "every part passes"
+    echo(f"\nPublic tests: {results.score:g} / {results.max_score:g}: {verdict}. "
          "The real grade also runs hidden tests with new inputs.")
-    return 0
+    return 1 if undone else 0
 
 
 def _stopped(signum: int) -> str:

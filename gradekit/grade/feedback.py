@@ -69,16 +69,25 @@ def summary_table(results: Results) -> str:
     return "\n".join(lines)
 
 
-def check_lines(results: Results) -> list[tuple[str, str]]:
-    """`check`'s report: a line per part (done, failing and why, not started) with a colour, and the hint."""
+def check_lines(results: Results, points: dict[str, float]) -> list[tuple[str, str]]:
+    """`check`'s report with a colour per line: each part with public tests (done, failing and why, not
+    started) and its points, the first failure's hint, then the parts graded only on submission."""
     lines = []
-    for part in results.part_scores():
+    checked = results.part_scores()
+    for part in checked:
         word = status_word(results, part)
         failed = [t for t in results.part_tests(part) if t.status == "failed"]
         failing = bool(failed) and word.startswith("failing")
         why = f": {failed[0].message.splitlines()[0]}" if failing and failed[0].message else ""
         color = {"done": "green", "not started": "yellow"}.get(word, "red")
-        lines.append((f"{part:<22} {word}{why}", color))
+        lines.append((f"{part:<14} {_points(points.get(part)):<12} {word}{why}", color))
         if failing and failed[0].hint:
-            lines.append((f"{'':<22} {failed[0].hint}", color))
+            lines.append((f"{'':<27} {failed[0].hint}", color))
+    hidden = [f"{part} ({_points(most)})" for part, most in points.items() if part not in checked]
+    if hidden:
+        lines.append((f"{', '.join(hidden)}: graded when you hand in (no public tests)", "cyan"))
     return lines
+
+
+def _points(value: float | None) -> str:
+    return "" if value is None else f"{value:g} point{'s' * (value != 1)}"

@@ -35,7 +35,7 @@ def release(paths: KitPaths, course: Course, *, assignment: str | None = None, d
             raise KitError("a handout for one assignment needs a folder to go to",
                            fix=f"add --to DIR, e.g. `python cli.py release {assignment or course.default_assignment} "
                                f"--to my-work{'' if fmt == 'py' else f' --format {fmt}'}`")
-        return Released(paths.exercises, "the course's exercises", release_handout(paths.root, course))
+        return release_handout(paths.root, course)
     key = assignment or course.default_assignment
     course.assignment(key)  # a KitError naming the assignments if there is no such one
     if fmt == "nbgrader":

@@ -31,11 +31,15 @@ class Released:
     kept: list[Path] = field(default_factory=list)
 
 
-def claim_folder(dest: Path, fmt: str, assignment: str | None) -> dict:
+ELSEWHERE = "pass --to a new or empty folder, or a previous handout of the same assignment"
+
+
+def claim_folder(dest: Path, fmt: str, assignment: str | None, elsewhere: str = ELSEWHERE) -> dict:
     """The record of the previous release of this kind in `dest` ({} for a new or empty folder).
 
     A non-empty folder that is not such a release is refused, so nothing of the student's is
-    overwritten. `assignment` None accepts a release of any assignment (an nbgrader course holds several).
+    overwritten. `assignment` None accepts a release of any assignment (an nbgrader course holds several);
+    `elsewhere` is the refusal's fix.
     """
     if not dest.exists() or (dest.is_dir() and not any(dest.iterdir())):
         return {}
@@ -43,8 +47,7 @@ def claim_folder(dest: Path, fmt: str, assignment: str | None) -> dict:
     if not marker.is_file():
         what = "a folder" if dest.is_dir() else "a file"
         raise KitError(f"{what} that is not empty and is not a handout released by this kit", path=dest,
-                       fix="pass --to a new or empty folder, or a previous handout of the same assignment; "
-                           "nothing in this one was changed")
+                       fix=f"{elsewhere}; nothing in this one was changed")
     try:
         recorded = json.loads(marker.read_text(encoding="utf-8"))
         recorded["files"] = dict(recorded["files"])

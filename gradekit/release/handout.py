@@ -13,8 +13,9 @@ the committed handout can be checked for drift by releasing again and comparing 
     graders/            the public tests only, on fixed inputs (graders/conftest.py), and the helpers
     reference/          the reference's answers to those inputs, recorded here: no solutions
     cli.py, gradekit/, course.yaml, requirements.txt
-                        the kit's command line and engine, so `python cli.py check` and
-                        `python cli.py package` run in DIR
+                        the student's command line (check, package: nothing that could write over
+                        their work) and the engine, so `python cli.py check` and `python cli.py
+                        package` run in DIR
 """
 
 from __future__ import annotations
@@ -35,21 +36,35 @@ from gradekit.release.record import recorded_answers
 from gradekit.release.stubs import function_spans, others_work, stub_source, without
 
 PLOTS = (".png",)  # saved by running the exercises: not part of a handout
+HANDOUT_CLI = '''"""This handout's command line: `python cli.py check` your work, then `python cli.py package` it (README.md)."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from gradekit.cli.student import student  # noqa: E402
+
+if __name__ == "__main__":
+    student()
+'''
 
 
-def release_handout(root: Path, course: Course, dest: Path | None = None) -> list[Path]:
-    """Write the course's exercises/ (default dest: root / "exercises") and return the files written."""
+def release_handout(root: Path, course: Course, dest: Path | None = None) -> Released:
+    """Write the course's exercises/ (default dest: root / "exercises"), keeping files changed since the last
+    release; a folder that is not such a release is refused (a handout's exercises/ is the student's work)."""
     paths = KitPaths(Path(root))
     dest = Path(dest) if dest is not None else paths.exercises
+    elsewhere = f"move {dest} away (or delete it if nothing in it is yours), then release again"
+    previous = claim_folder(dest, "exercises", None, elsewhere).get("files", {})
     contents = {}
     for path in reference_files(paths, course):
         relative = path.relative_to(paths.reference)
         contents[relative] = _stubbed(path, paths, course) if path.suffix == ".py" else path.read_bytes()
     notes = {key: assignment_notes(paths, course, key) for key in course.assignments}
     contents[Path("README.md")] = readme(course, contents, notes).encode("utf-8")
-    for relative, data in sorted(contents.items()):
-        write_atomic(dest / relative, data)
-    return [dest / relative for relative in sorted(contents)]
+    written, kept = write_release(dest, contents, previous, {"format": "exercises", "course_version": course.version})
+    return Released(dest, "the course's exercises", written, kept)
 
 
 def reference_files(paths: KitPaths, course: Course) -> list[Path]:
@@ -117,9 +132,10 @@ def _student_files(paths: KitPaths, course: Course, key: str, notebook: bool) ->
 
 
 def _engine_files(paths: KitPaths) -> dict[Path, bytes]:
-    """cli.py, the gradekit package and requirements.txt: what `check` and `package` need to run."""
+    """cli.py (the student's commands only), the gradekit package and requirements.txt: what `check` and
+    `package` need to run."""
     engine = Path(gradekit.__file__).resolve().parent
-    files = {Path("cli.py"): (paths.root / "cli.py").read_bytes()}
+    files = {Path("cli.py"): HANDOUT_CLI.encode("utf-8")}
     files.update({Path("gradekit") / p.relative_to(engine): p.read_bytes() for p in files_under(engine)})
     requirements = runtime_dependencies(paths.root / "pyproject.toml")
     files[Path("requirements.txt")] = "".join(f"{r}\n" for r in requirements).encode("utf-8")

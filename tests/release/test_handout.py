@@ -52,7 +52,7 @@ def solution_functions(name: str) -> list[str]:
 # drift -------------------------------------------------------------------------------------
 
 def test_release_reproduces_committed_handout(course, tmp_path):
-    written = release_handout(ROOT, course, tmp_path)
+    written = release_handout(ROOT, course, tmp_path).written
     relative = sorted(p.relative_to(tmp_path) for p in written)
     drifted = [str(r) for r in relative
                if not (HANDOUT / r).is_file() or (HANDOUT / r).read_bytes() != (tmp_path / r).read_bytes()]
@@ -62,20 +62,41 @@ def test_release_reproduces_committed_handout(course, tmp_path):
     assert not extra, f"exercises/ holds files the release does not write: {extra}"
     assert [str(r) for r in relative] == ["README.md", "conv_exercises.py", "mnist_data.py", "mnist_sample.npz",
                                           "neural_network.py"]
+    assert (HANDOUT / RELEASE_MARKER).read_bytes() == (tmp_path / RELEASE_MARKER).read_bytes()
 
 
 def test_release_default_dest_keeps_unrelated_files_and_skips_caches(course, kit_copy):
     (kit_copy / "reference" / "__pycache__").mkdir()
     (kit_copy / "reference" / "__pycache__" / "neural_network.cpython-311.pyc").write_bytes(b"\0")
     (kit_copy / "reference" / "exercise_3.png").write_bytes(b"png")
-    (kit_copy / "exercises").mkdir()
+    release_handout(kit_copy, course)
     (kit_copy / "exercises" / "my_notes.txt").write_text("mine")
-    written = release_handout(kit_copy, course)
+    written = release_handout(kit_copy, course).written
     assert {p.parent for p in written} == {kit_copy / "exercises"}
     assert (kit_copy / "exercises" / "my_notes.txt").read_text() == "mine"
     assert not (kit_copy / "exercises" / "exercise_3.png").exists()
     assert not (kit_copy / "exercises" / "__pycache__").exists()
     assert not list((kit_copy / "exercises").glob(".*.tmp"))
+
+
+def test_releasing_exercises_again_keeps_a_file_changed_since_and_says_so(course, kit_copy):
+    release_handout(kit_copy, course)
+    edited = kit_copy / "exercises" / "neural_network.py"
+    edited.write_text(edited.read_text() + "# my edit\n")
+    before = edited.read_bytes()
+    done = release_handout(kit_copy, course)
+    assert edited.read_bytes() == before
+    assert done.kept == [edited] and edited not in done.written
+
+
+def test_release_refuses_an_exercises_folder_it_did_not_write(course, kit_copy):
+    folder = kit_copy / "exercises"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    (folder / "neural_network.py").write_text("my own work\n")
+    with pytest.raises(KitError, match="not empty and is not a handout released by this kit"):
+        release_handout(kit_copy, course)
+    assert (folder / "neural_network.py").read_text() == "my own work\n"
 
 
 def test_release_names_a_missing_assignment_file(course, kit_copy):
@@ -311,8 +332,8 @@ def test_handout_hands_out_the_functions_it_builds_on_whole(handout, library_han
 
 
 @pytest.mark.parametrize("work, expected", [
-    (None, "Public tests: 0 / 60."),
-    (ROOT / "reference", "Public tests: 60 / 60."),
+    (None, "Public tests: 0 / 60: 3 of 3 parts not done yet."),
+    (ROOT / "reference", "Public tests: 60 / 60: every part passes."),
     (SAMPLE, None),  # the kit's own check of the same work, on the same inputs
 ])
 def test_check_runs_in_the_handout_as_in_the_kit(course, handout, tmp_path, work, expected):
@@ -325,14 +346,36 @@ def test_check_runs_in_the_handout_as_in_the_kit(course, handout, tmp_path, work
         if work is not None:
             shutil.copy(work / name, folder / "exercises" / name)
     proc = run_cli("check", cwd=folder)
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == (0 if work == ROOT / "reference" else 1), proc.stderr  # 1 while a test fails
+    hidden_only = "exercise_3 (20 points), exercise_4 (20 points): graded when you hand in"
+    assert hidden_only in proc.stdout
     if expected is None:
         results = grade(SAMPLE, tmp_path / "kit", paths=KIT, course=course, public_only=True, seed=CHECK_SEED)
-        kit = [line for line, _ in check_lines(results)]
+        points = {name: part.points for name, part in course.assignment("part-4.2").parts.items()}
+        kit = [line for line, _ in check_lines(results, points)]
         assert proc.stdout.splitlines()[:len(kit)] == kit
-        expected = f"Public tests: {results.score:g} / {results.max_score:g}."
+        expected = f"Public tests: {results.score:g} / {results.max_score:g}: 2 of 3 parts not done yet."
         assert 0 < results.score < results.max_score
     assert expected in proc.stdout
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_release_inside_a_filled_in_handout_changes_nothing(handout, tmp_path):
+    folder = tmp_path / "my-work"
+    shutil.copytree(handout, folder)
+    for name in STUBBED:
+        shutil.copy(SAMPLE / name, folder / "exercises" / name)
+    before = snapshot(folder)
+    proc = run_cli("release", cwd=folder)  # the handout's own command line
+    assert proc.returncode == 2 and "'release' is an instructor's command" in proc.stderr, proc.stderr
+    assert "check" in run_cli("--help", cwd=folder).stdout and "release" not in run_cli("--help", cwd=folder).stdout
+    kit = subprocess.run([sys.executable, str(ROOT / "cli.py"), "release", "--course", "course.yaml"], cwd=folder,
+                         capture_output=True, text=True, timeout=300)  # the kit's, on the handout's course
+    assert kit.returncode == 1 and "not a handout released by this kit" in kit.stderr, kit.stderr
+    assert snapshot(folder) == before
 
 
 def test_release_refuses_a_folder_that_is_not_a_handout(course, tmp_path):

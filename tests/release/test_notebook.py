@@ -234,7 +234,7 @@ def test_notebook_handout_checks_in_its_folder(course, tmp_path):
     path.write_bytes(notebook_bytes(fill_notebook(nbformat.read(path, as_version=4), ROOT / "reference")))
     proc = subprocess.run([sys.executable, "cli.py", "check"], cwd=folder, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
-    assert "Public tests: 60 / 60." in proc.stdout
+    assert "Public tests: 60 / 60: every part passes." in proc.stdout
 
 
 # the student's week with a notebook handout, through the CLI ------------------------------------

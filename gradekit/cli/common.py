@@ -1,0 +1,61 @@
+"""What every command shares: defaults read from the engine's signatures, one-line errors, the shared options."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from gradekit.errors import KitError, os_error
+from gradekit.inert import for_terminal
+
+
+def default(function: Callable, name: str) -> Any:
+    """The default of `function`'s parameter `name`: the one place a command's default is written."""
+    return inspect.signature(function).parameters[name].default
+
+
+def runs(function: Callable) -> Callable[[Callable], Callable]:
+    """Make a click command run `function` with the command's options; KitError and OSError become one line."""
+
+    def decorate(command: Callable) -> Callable:
+        @functools.wraps(command)
+        def wrapper(**options: Any) -> None:
+            try:
+                code = function(**options)
+            except (KitError, OSError) as exc:
+                if click.get_current_context().find_root().params.get("debug"):
+                    raise
+                error = exc if isinstance(exc, KitError) else os_error(exc)
+                raise click.ClickException(" ".join(for_terminal(str(error)).splitlines())) from None
+            if code:
+                sys.exit(code)
+
+        wrapper.__doc__ = function.__doc__
+        return wrapper
+
+    return decorate
+
+
+def course_option(function: Callable) -> Callable:
+    return click.option("--course", "course_file", default=default(function, "course_file"), show_default=True,
+                        type=click.Path(dir_okay=False, path_type=Path), help="The course description.")
+
+
+def assignment_option(help_text: str = "Assignment from course.yaml (default: its default_assignment).") -> Callable:
+    return click.option("-a", "--assignment", default=None, help=help_text)
+
+
+def command_group(doc: str, commands: list[click.Command], cls: type[click.Group] = click.Group) -> click.Group:
+    """The top-level group of `commands`, with --debug (tracebacks instead of one-line errors)."""
+
+    @click.group(context_settings={"help_option_names": ["-h", "--help"]}, commands=commands, help=doc, cls=cls)
+    @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
+    def group(debug: bool) -> None:
+        pass
+
+    return group
