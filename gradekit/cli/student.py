@@ -23,6 +23,7 @@ def check() -> None:
 @click.argument("folder", default=default(package_verb.main, "folder"), type=click.Path(path_type=Path))
 @click.option("-o", "--output", "output", default=default(package_verb.main, "output"), show_default=True,
               type=click.Path(dir_okay=False, path_type=Path), help="The zip to write.")
+@click.option("--force", is_flag=True, help="Package even with parts still to write (they score 0).")
 @assignment_option()
 @course_option(package_verb.main)
 @runs(package_verb.main)
