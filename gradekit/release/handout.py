@@ -26,7 +26,7 @@ import gradekit
 from gradekit.content import assignment_notes
 from gradekit.course import Assignment, Course
 from gradekit.errors import KitError
-from gradekit.fsio import runtime_dependencies, write_atomic
+from gradekit.fsio import runtime_dependencies
 from gradekit.layout import COURSE_FILE, EXERCISES, GRADERS, REFERENCE, KitPaths, files_under
 from gradekit.release.folder import Released, claim_folder, course_yaml, single_assignment, write_release
 from gradekit.release.notebook import handout_notebook, notebook_bytes

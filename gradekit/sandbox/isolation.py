@@ -1,7 +1,9 @@
 """How a worker is contained: Linux namespaces (bubblewrap), pids and memory cgroups, and rlimits.
 
 `plan()` picks the strongest layer this machine offers and says which, so results can record
-it; rlimits, a scrubbed environment, timeouts and data-only replies are the portable core.
+it; rlimits, a scrubbed environment, timeouts and data-only replies are the POSIX core. Where
+there are no rlimits (Windows: a student's `check` on their own laptop) the worker is a plain
+child process with its time limits, the "process" layer.
 """
 
 from __future__ import annotations
@@ -9,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -21,6 +22,11 @@ from pathlib import Path
 
 from gradekit.course import Limits
 from gradekit.sandbox import seccomp, unprivileged
+
+try:
+    import resource
+except ImportError:  # not POSIX (Windows): workers are plain processes with time limits (`portable_plan`)
+    resource = None
 
 RUNNER = Path(__file__).with_name("runner")
 SANDBOX_UID = 65534
@@ -43,6 +49,7 @@ class Plan:
     notes: list[str] = field(default_factory=list)
     launcher: unprivileged.Launcher | None = None  # how bubblewrap itself is started; None: a plain process
     fds: tuple[int, ...] = ()  # inherited by the sandbox (seccomp programs), closed once it started
+    confined: bool = True  # False: the "process" layer, started without `preexec` (no rlimits, no sessions)
 
     def preexec(self) -> None:
         """Runs in the child before exec: new session, join the cgroups, drop root, then the rlimits.
@@ -185,9 +192,13 @@ def _ro_binds() -> list[str]:
     return args
 
 
+WINDOWS_ENV = ("SYSTEMROOT", "WINDIR", "PATHEXT", "COMSPEC")  # without these Python cannot start on Windows
+
+
 def worker_env(tmp: str) -> dict[str, str]:
-    """The whole environment student code sees: nothing of the grader's."""
+    """The whole environment student code sees: nothing of the grader's (but what Windows needs to run)."""
     return {
+        **{name: os.environ[name] for name in WINDOWS_ENV if os.name == "nt" and name in os.environ},
         "PATH": "/usr/local/bin:/usr/bin:/bin",
         "HOME": tmp,
         "TMPDIR": tmp,
@@ -202,6 +213,8 @@ def worker_env(tmp: str) -> dict[str, str]:
 
 def plan(submission: Path, scratch: Path, limits: Limits, *, force_layer: str | None = None) -> Plan:
     """Choose the layer and build the command for a worker over `submission`."""
+    if resource is None or force_layer == "process":
+        return portable_plan(submission, scratch, limits)
     if force_layer != "rlimits" and bwrap_works():
         return _bwrap_plan(submission, "/submission", limits, "worker_main.py", ["bubblewrap"])
     cgroups = _new_cgroups(limits)
@@ -210,6 +223,15 @@ def plan(submission: Path, scratch: Path, limits: Limits, *, force_layer: str | 
     argv = [sys.executable, "-I", "-B", str(RUNNER / "worker_main.py")]
     return Plan(argv, worker_env(str(scratch)), str(scratch), str(submission), _layer(["rlimits"], cgroups), limits,
                 _distinct(cgroups), notes)
+
+
+def portable_plan(submission: Path, scratch: Path, limits: Limits) -> Plan:
+    """A plain child process with its time limits and a scrubbed environment: what every OS can do."""
+    argv = [sys.executable, "-I", "-B", str(RUNNER / "worker_main.py")]
+    notes = ["no rlimits, namespaces or cgroups on this platform: the worker is a child process with time limits "
+             "(enough for checking your own work)"]
+    return Plan(argv, worker_env(str(scratch)), str(scratch), str(submission), "process", limits, notes=notes,
+                confined=False)
 
 
 def zygote_plan(slot: Path, limits: Limits, fd: int) -> Plan:

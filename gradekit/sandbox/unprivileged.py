@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
-import pwd
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,8 @@ STAGE = Path("/tmp/gradekit-stage")
 
 def host_uid() -> int:
     """The host user sandboxes run as when the kit is root: nobody."""
+    import pwd  # POSIX only, and only asked for as root
+
     try:
         return pwd.getpwnam("nobody").pw_uid
     except KeyError:

@@ -16,13 +16,14 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
 from gradekit.course import Limits
 from gradekit.sandbox import isolation, unprivileged
 from gradekit.sandbox.failures import StudentError, error_of
+from gradekit.sandbox.pipes import PipeClosed, PipeTimeout, ThreadedPipe
 from gradekit.sandbox.script_run import ScriptRun, script_run
 from gradekit.sandbox.runner import wire
 from gradekit.sandbox.zygote import Zygote, ZygoteChild, ZygoteDied, ZygoteUnusable
@@ -53,20 +54,22 @@ def _no_dumping() -> None:
     """Keep a worker of the same uid from reading the grader's memory (PR_SET_DUMPABLE=0)."""
     try:
         ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)
-    except (OSError, AttributeError):
+    except (OSError, AttributeError, TypeError):  # not Linux
         pass
 
 
 class SandboxProcess:
-    """A worker in a sandbox of its own (bubblewrap, or a plain process under rlimits)."""
+    """A worker in a sandbox of its own (bubblewrap, a plain process under rlimits, or one with time limits only)."""
 
     def __init__(self, plan: isolation.Plan):
         self.plan = plan
         self.popen = subprocess.Popen(plan.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                      stderr=subprocess.DEVNULL, env=plan.env, cwd=plan.cwd, preexec_fn=plan.preexec,
-                                      close_fds=True, pass_fds=plan.fds)
+                                      stderr=subprocess.DEVNULL, env=plan.env, cwd=plan.cwd,
+                                      preexec_fn=plan.preexec if plan.confined else None, close_fds=True,
+                                      pass_fds=plan.fds)
         plan.started()
         self.stdin, self.stdout = self.popen.stdin, self.popen.stdout
+        self.pipe = None if plan.confined else ThreadedPipe(self.stdout)  # where the pipe may not be pollable
 
     def poll(self) -> int | None:
         return self.popen.poll()
@@ -75,9 +78,11 @@ class SandboxProcess:
         return self.popen.wait(timeout=timeout)
 
     def kill(self) -> None:
-        """Kill it and everything it started (its session, then its cgroup)."""
+        """Kill it and everything it started (its session, then its cgroup; only itself in the "process" layer)."""
         if self.popen.poll() is None:
             try:
+                if not self.plan.confined:
+                    raise ProcessLookupError  # no session of its own: kill it alone
                 os.killpg(self.popen.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 self.popen.kill()
@@ -129,9 +134,9 @@ class Worker:
         else:
             self._scratch = self._scratch or tempfile.TemporaryDirectory(prefix="gradekit-worker-")
             os.chmod(self._scratch.name, 0o777)
-            if self.force_layer != "rlimits":
-                unprivileged.expose(self.submission, self.submission.parent)
             plan = isolation.plan(self.submission, Path(self._scratch.name), self.limits, force_layer=self.force_layer)
+            if plan.launcher is not None:  # bubblewrap's user may be another than ours
+                unprivileged.expose(self.submission, self.submission.parent)
             self.proc, self.layer, self.notes, root = SandboxProcess(plan), plan.layer, plan.notes, plan.root
         self._oom_kills = self.proc.plan.oom_kills()
         init = {"root": root, "modules": self.modules, "output_cap": self.limits.output_kb * 1024,
@@ -275,6 +280,14 @@ class Worker:
 
     def _read_exact(self, n: int, deadline: float) -> bytes:
         assert self.proc is not None and self.proc.stdout is not None
+        pipe = getattr(self.proc, "pipe", None)
+        if pipe is not None:
+            try:
+                return pipe.read_exact(n, deadline, lambda: self.proc.poll() is not None, EXIT_CHECK_S)
+            except PipeTimeout:
+                raise WorkerDied("timeout") from None
+            except PipeClosed:
+                self._closed()
         fd, chunks, got = self.proc.stdout.fileno(), [], 0
         while got < n:
             left = deadline - time.monotonic()
@@ -285,15 +298,19 @@ class Worker:
                     raise WorkerDied("exit")
                 continue
             chunk = os.read(fd, min(n - got, 1 << 20))
-            if not chunk:  # the pipe closed: give the process a moment to exit, for its exit code
-                try:
-                    self.proc.wait(timeout=1)
-                except subprocess.TimeoutExpired:
-                    pass
-                raise WorkerDied("exit")
+            if not chunk:
+                self._closed()
             chunks.append(chunk)
             got += len(chunk)
         return b"".join(chunks)
+
+    def _closed(self) -> NoReturn:
+        """The pipe closed: give the process a moment to exit, for its exit code."""
+        try:
+            self.proc.wait(timeout=1)
+        except subprocess.TimeoutExpired:
+            pass
+        raise WorkerDied("exit")
 
 
 def _start_failure(why: str, limit: float, code: int | None, limits: Limits, out_of_memory: bool) -> StudentError:
@@ -307,11 +324,11 @@ def _start_failure(why: str, limit: float, code: int | None, limits: Limits, out
 
 def _crash(code: int | None, limits: Limits, what: str, out_of_memory: bool) -> StudentError:
     sig = -code if code is not None and code < 0 else code - 128 if code and code > 128 else None
-    if sig == signal.SIGKILL and out_of_memory:
+    if sig is not None and sig == getattr(signal, "SIGKILL", None) and out_of_memory:
         total = limits.memory_mb * isolation.SANDBOX_MEMORY_FACTOR
         return StudentError("crash", f"{what}: killed for using too much memory (the submission's processes "
                                      f"together may use {total} MB)")
-    if sig == signal.SIGXCPU:
+    if sig is not None and sig == getattr(signal, "SIGXCPU", None):
         return StudentError("crash", f"{what}: it used more than the CPU-time limit of {limits.cpu_s} s")
     if sig is not None:
         try:

@@ -27,7 +27,10 @@ CLONE_NEWUSER, CLONE_NEWPID = 0x10000000, 0x20000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND = 1, 2, 4, 8, 32, 0x1000
 MS_REC, MS_PRIVATE = 0x4000, 0x40000
 PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, SECCOMP_MODE_FILTER, PR_CAPBSET_DROP = 4, 38, 22, 2, 24
-LIBC = ctypes.CDLL(None, use_errno=True)
+try:
+    LIBC = ctypes.CDLL(None, use_errno=True)
+except (OSError, TypeError):  # no C library to dlopen (Windows): no zygote is ever started there
+    LIBC = None
 
 
 class ConfineError(Exception):

@@ -11,6 +11,8 @@ if the script raised (what it recorded before still comes back). Sizes are cappe
 
 from __future__ import annotations
 
+import _thread
+import contextlib
 import functools
 import importlib
 import io
@@ -18,10 +20,11 @@ import json
 import runpy
 import signal
 import sys
+import threading
 import time
 import types
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import wire
 
@@ -177,7 +180,7 @@ def run_script(request: dict, root: str, take_output: Callable[[], str],
     limit = float(request.get("time_limit") or 10)
     recorder = CallRecorder()
     figures = Figures(recorder)
-    saved_argv, saved_handler = sys.argv, signal.signal(signal.SIGALRM, _alarm)
+    saved_argv = sys.argv
     start = time.perf_counter()
     error = None
     try:
@@ -186,7 +189,6 @@ def run_script(request: dict, root: str, take_output: Callable[[], str],
         error = _failure(exc, limit, root, describe)
     finally:
         sys.argv = saved_argv
-        signal.signal(signal.SIGALRM, saved_handler)
         recorder.uninstall()
         figures.uninstall()
     reply = {"ok": True, "elapsed": time.perf_counter() - start, "output": take_output(), "calls": recorder.calls,
@@ -195,15 +197,38 @@ def run_script(request: dict, root: str, take_output: Callable[[], str],
 
 
 def _run(path: Path, limit: float, recorder: CallRecorder, figures: Figures, targets: list[str]) -> None:
-    """The script run as `__main__` with the recorders in place, stopped by SIGALRM after `limit` seconds."""
-    try:
-        signal.setitimer(signal.ITIMER_REAL, limit)
+    """The script run as `__main__` with the recorders in place, stopped after `limit` seconds."""
+    with time_limit(limit):
         recorder.install(targets)
         figures.install()
         sys.argv = [str(path)]
         runpy.run_path(str(path), run_name="__main__")
+
+
+@contextlib.contextmanager
+def time_limit(limit: float) -> Iterator[None]:
+    """ScriptTimeout in the block after `limit` seconds: by SIGALRM, or where there is none (Windows) by a
+    timer thread interrupting the main thread."""
+    if hasattr(signal, "setitimer"):
+        saved = signal.signal(signal.SIGALRM, _alarm)
+        signal.setitimer(signal.ITIMER_REAL, limit)
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, saved)
+        return
+    expired = threading.Event()
+    timer = threading.Timer(limit, lambda: (expired.set(), _thread.interrupt_main()))
+    timer.start()
+    try:
+        yield
+    except KeyboardInterrupt:
+        if expired.is_set():
+            raise ScriptTimeout() from None
+        raise
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
+        timer.cancel()
 
 
 def _failure(exc: BaseException, limit: float, root: str, describe: Callable[[BaseException, str], dict]) -> dict | None:
