@@ -109,7 +109,8 @@ def unfinished(files: list[Path], assignment: Assignment) -> list[str]:
             stubs.setdefault(found[part][0], []).append(part)
     return ([f"{', '.join(parts)} in {name} still raise{'s' * (len(parts) == 1)} NotImplementedError"
              for name, parts in stubs.items()]
-            + [f"{', '.join(parts)} {'is' if len(parts) == 1 else 'are'} not in {name}" for name, parts in absent.items()])
+            + [f"{', '.join(parts)} {'is' if len(parts) == 1 else 'are'} not in {name}"
+               for name, parts in absent.items()])
 
 
 def _raises_not_implemented(function: ast.FunctionDef) -> bool:

@@ -1,4 +1,4 @@
-"""A handout's command line: the student's commands, `check` and `package`, and nothing that writes over their work."""
+"""A handout's command line: the student's commands (`check`, `package`, `update`), none writing over their work."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from gradekit import grade as grade_verbs, package as package_verb
+from gradekit.release import update as update_verb
 from gradekit.cli.common import assignment_option, command_group, course_option, default, runs
 
 
@@ -31,6 +32,14 @@ def package_cmd() -> None:
     ...
 
 
+@click.command()
+@click.argument("new", type=click.Path(exists=True, path_type=Path))
+@course_option(update_verb.main)
+@runs(update_verb.main)
+def update() -> None:
+    ...
+
+
 INSTRUCTORS = ("release", "grade", "validate", "report", "similar", "export", "gradebook")
 
 
@@ -45,4 +54,5 @@ class HandoutCommands(click.Group):
 
 
 student = command_group("Your handout's commands: `check` your work with the public tests, then `package` it to "
-                        "hand in.", [check, package_cmd], HandoutCommands)
+                        "hand in; `update` it when your instructor corrects the handout.", [check, package_cmd, update],
+                        HandoutCommands)

@@ -98,7 +98,10 @@ def _workflow(course: Course, files: dict[Path, bytes], key: str | None, noteboo
     return ("## Your workflow\n\nOnce, in this folder:\n\n```\npython -m pip install -r requirements.txt\n```\n\n"
             + (_notebook_work(key) if notebook else run)
             + "Check your work against the public tests (a line per part: done, failing and why, or not started):\n\n"
-            + commands + _hand_in(key, notebook) + " The grade runs the public tests and hidden ones, on new inputs.")
+            + commands + _hand_in(key, notebook) + " The grade runs the public tests and hidden ones, on new inputs.\n\n"
+            + "If your instructor hands out a corrected handout, `python cli.py update NEW` (its folder or zip)\n"
+            "applies it here: it replaces what you have not changed and the functions you have not started,\n"
+            "and keeps everything you wrote.")
 
 
 def _notebook_work(key: str) -> str:
