@@ -28,6 +28,7 @@ NOT_POSIX = '''"""This Python lacks what only POSIX has, as on Windows."""
 import ctypes
 import os
 import signal
+import sys
 
 for name in ("resource", "fcntl", "pwd", "grp", "termios"):
     sys.modules[name] = None  # importing it raises ImportError
@@ -50,7 +51,8 @@ ctypes.CDLL.__init__ = _no_dlopen_null
 '''
 
 PROBE = '''
-import json, sys
+import json
+import sys
 from pathlib import Path
 from gradekit.course import Limits
 from gradekit.sandbox.worker import Worker
@@ -100,9 +102,10 @@ def test_the_students_python_has_no_posix_only_modules_even_isolated(student_pyt
     assert run(student_python, "-c", "import nbgrader", cwd=tmp_path).returncode == 1  # not a requirement
 
 
-def test_release_fill_check_and_package_without_posix(student_python, handout, tmp_path):
+def test_release_fill_check_and_package_without_posix(student_python, tmp_path):
     folder = tmp_path / "my-work"
-    shutil.copytree(handout, folder)
+    released = run(student_python, "cli.py", "release", "part-4.2", "--to", str(folder), cwd=ROOT)
+    assert released.returncode == 0, released.stderr
     first = run(student_python, "cli.py", "check", cwd=folder)
     assert first.returncode == 1, first.stderr  # stubs: failing
     assert "conv2d         40 points    not started" in first.stdout
@@ -121,9 +124,10 @@ def test_release_fill_check_and_package_without_posix(student_python, handout, t
 
 
 def test_notebook_handout_checks_without_posix(student_python, tmp_path):
-    _, course = open_course(ROOT / "course.yaml")
     folder = tmp_path / "my-work"
-    release(KitPaths(ROOT), course, assignment="part-4.2", dest=folder, fmt="notebook")
+    released = run(student_python, "cli.py", "release", "part-4.2", "--to", str(folder), "--format", "notebook",
+                   cwd=ROOT)
+    assert released.returncode == 0, released.stderr
     path = folder / "exercises" / "part-4.2.ipynb"
     path.write_bytes(notebook_bytes(fill_notebook(nbformat.read(path, as_version=4), ROOT / "reference")))
     proc = run(student_python, "cli.py", "check", cwd=folder)
