@@ -156,6 +156,25 @@ def test_check_prints_a_line_per_public_part_and_the_parts_graded_on_submission(
     assert "Public tests: 0 / 60: 3 of 3 parts not done yet." in proc.stdout
 
 
+def test_grade_never_writes_among_or_over_a_students_files(tmp_path):
+    work = tmp_path / "work"
+    shutil.copytree(SAMPLE, work)
+    (work / "feedback.md").write_text("my own notes\n")
+    before = {p.name: p.read_bytes() for p in work.iterdir()}
+    for out in (work, work / "graded"):
+        assert_one_clear_error(run_cli("grade", str(work), "--out", str(out)), "is inside the submission")
+    assert {p.name: p.read_bytes() for p in work.iterdir()} == before
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "results.json").write_text('{"my": "data"}')
+    assert_one_clear_error(run_cli("grade", str(work), "--out", str(mine)), "results.json is there and was not "
+                                                                            "written by the kit")
+    assert (mine / "results.json").read_text() == '{"my": "data"}' and not (mine / "feedback.md").exists()
+    again = tmp_path / "graded"
+    for _ in range(2):  # its own earlier results it replaces
+        assert run_cli("grade", str(work), "--out", str(again)).returncode == 0
+
+
 def test_grade_writes_results_feedback_and_exits_zero(tmp_path):
     proc = run_cli("grade", str(ROOT / "exercises"), "--out", str(tmp_path))
     assert proc.returncode == 0, proc.stderr

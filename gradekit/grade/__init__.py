@@ -37,6 +37,7 @@ def main(submission: Path, *, out: Path = Path("graded"), assignment: str | None
     shards = parse_shard(shard)  # every option is checked before anything is graded or written
     paths, course = open_course(course_file)
     course.assignment(assignment)
+    _outside_submission(out, submission)
     ensure_writable(out)
     submitted = read_times(times) if times else {}
     one_class = is_class_folder(submission, course, assignment)
@@ -83,6 +84,26 @@ def check(folder: Path = Path(EXERCISES), *, assignment: str | None = None,
     echo(f"\nPublic tests: {results.score:g} / {results.max_score:g}: {verdict}. "
          "The real grade also runs hidden tests with new inputs.")
     return 1 if undone else 0
+
+
+def _outside_submission(out: Path, submission: Path) -> None:
+    """--out must not be in what is graded: the results would be written among (and over) the student's files."""
+    out, graded = out.resolve(), submission.resolve()
+    if graded.is_dir() and (out == graded or graded in out.parents):
+        raise KitError(f"--out {out} is inside the submission: results.json, feedback.md and figures/ would be "
+                       "written among the student's files", path=submission,
+                       fix="pass --out a folder outside it, e.g. --out graded/NAME")
+    for name in (RESULTS, FEEDBACK):
+        if (out / name).is_file() and not _written_by_kit(out / name):
+            raise KitError(f"{name} is there and was not written by the kit; nothing was changed", path=out,
+                           fix="pass --out a new folder, or one that holds an earlier grading")
+
+
+def _written_by_kit(path: Path) -> bool:
+    text = path.read_text(encoding="utf-8", errors="replace")
+    if path.name == FEEDBACK:
+        return text.startswith("# Feedback")
+    return '"kit_version"' in text
 
 
 def _stopped(signum: int) -> str:
