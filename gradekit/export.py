@@ -91,6 +91,10 @@ def export_canvas(gradebook: Path, output: Path, *, assignment_title: str, point
     SIS Login ID or name, and roster students not graded get an empty cell, never a 0. Without
     one, a student's submission name serves as Student and SIS Login ID: name submissions by login.
     """
+    for given in (gradebook, roster):
+        if given is not None and Path(output).resolve() == Path(given).resolve():
+            raise KitError("the output is a file the export reads; it was left as it is", path=output,
+                           fix="pass -o a new file name, e.g. -o canvas.csv")
     scores = _read_scores(Path(gradebook))
     people = _match(scores, _read_roster(Path(roster)), Path(roster)) if roster else \
         [{"Student": s, "SIS Login ID": s, "score": score} for s, score in sorted(scores.items())]

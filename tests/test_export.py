@@ -186,3 +186,8 @@ def test_canvas_bad_inputs_name_the_file_and_the_fix(course, tmp_path):
     with pytest.raises(KitError, match=r"roster\.csv: no column SIS Login ID, Student.*Fix: export the roster"):
         export_canvas(gradebook, tmp_path / "out.csv", assignment_title="A", points=10, roster=roster)
     assert not (tmp_path / "out.csv").exists()
+    for given in (gradebook, roster):  # never written over: Canvas's own roster, or the gradebook itself
+        before = given.read_bytes()
+        with pytest.raises(KitError, match="the output is a file the export reads"):
+            export_canvas(gradebook, given, assignment_title="A", points=10, roster=roster)
+        assert given.read_bytes() == before
