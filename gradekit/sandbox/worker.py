@@ -137,7 +137,12 @@ class Worker:
             plan = isolation.plan(self.submission, Path(self._scratch.name), self.limits, force_layer=self.force_layer)
             if plan.launcher is not None:  # bubblewrap's user may be another than ours
                 unprivileged.expose(self.submission, self.submission.parent)
-            self.proc, self.layer, self.notes, root = SandboxProcess(plan), plan.layer, plan.notes, plan.root
+            try:
+                self.proc = SandboxProcess(plan)
+            except (OSError, subprocess.SubprocessError) as exc:  # e.g. a limit refused before exec
+                plan.reap()
+                return self._kit_fault(f"the sandbox could not start ({exc})")
+            self.layer, self.notes, root = plan.layer, plan.notes, plan.root
         self._oom_kills = self.proc.plan.oom_kills()
         init = {"root": root, "modules": self.modules, "output_cap": self.limits.output_kb * 1024,
                 "reply_cap": MAX_REPLY, "helpers": self.helpers, "environment": self.environment,

@@ -37,3 +37,24 @@ def test_a_worker_starts_from_a_grader_whose_address_space_exceeds_its_limit(tmp
     with Worker(tmp_path, ["probe"], LIMITS) as worker:
         assert worker.call("probe", "answer", (), {}).value == 42
     del ballast
+
+
+def test_off_linux_a_limit_the_platform_refuses_is_skipped_not_a_kit_fault(tmp_path, monkeypatch):
+    """macOS refuses RLIMIT_AS and has no /proc: a student's `check` there still runs, under the other limits."""
+    resource = isolation.resource
+    setrlimit = resource.setrlimit
+
+    def refusing(res, value):
+        if res == resource.RLIMIT_AS:
+            raise ValueError("current limit exceeds maximum limit")
+        setrlimit(res, value)
+
+    monkeypatch.setattr(resource, "setrlimit", refusing)  # inherited by the worker's fork before it execs
+    monkeypatch.setattr(isolation.sys, "platform", "darwin")
+    (tmp_path / "probe.py").write_text("def answer():\n    return 42\n")
+    with Worker(tmp_path, ["probe"], LIMITS, force_layer="rlimits") as worker:
+        assert worker.call("probe", "answer", (), {}).value == 42
+    monkeypatch.setattr(isolation.sys, "platform", "linux")  # on Linux every limit must hold: else a kit fault
+    with Worker(tmp_path, ["probe"], LIMITS, force_layer="rlimits") as worker:
+        failed = worker.call("probe", "answer", (), {})
+        assert failed.error.kind == "kit" and "the sandbox could not start" in worker.fault
