@@ -94,7 +94,7 @@ def test_run_autograder_grades_the_blog_solution_with_gradescopes_time(autograde
     results = run_autograder(autograder)
     conv2d = [t for t in results["tests"] if t["name"].startswith("conv2d:")]
     assert conv2d and all(t["status"] == "passed" and t["score"] == t["max_score"] for t in conv2d)
-    assert results["extra_data"]["late"]["source"] == "submission times"
+    assert results["extra_data"]["late"]["source"] == "gradescope"
     assert results["score"] == results["extra_data"]["raw_score"] - results["extra_data"]["late"]["penalty"] > 0
 
 
