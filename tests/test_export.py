@@ -99,6 +99,23 @@ def test_run_autograder_grades_the_blog_solution_with_gradescopes_time(autograde
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("extension, penalty", [(0, 20), (3, 0)], ids=["two days late", "with a three-day extension"])
+def test_run_autograder_takes_the_time_and_due_date_from_gradescope(autograder, course, submission_metadata,
+                                                                    extension, penalty):
+    """Two started days late by Gradescope's clock; the user's own due date (an extension) moves the deadline."""
+    for path in BLOG.glob("*.py"):
+        shutil.copy(path, autograder / "submission")
+    due = course.assignment(None).due
+    submission_metadata(autograder / "submission_metadata.json", due + timedelta(days=1, hours=10), due,
+                        own_due=due + timedelta(days=extension))
+    results = run_autograder(autograder)
+    late = results["extra_data"]["late"]
+    assert (late["source"], late["days_late"] > 0, late["penalty"]) == ("gradescope", not extension, penalty)
+    assert results["score"] == results["max_score"] - penalty
+    assert ("late penalty 20 points" in results["output"]) == (not extension)
+
+
+@pytest.mark.slow
 def test_run_autograder_grades_files_uploaded_in_a_folder(autograder):
     shutil.copytree(BLOG, autograder / "submission" / "my work")
     (autograder / "submission" / "__MACOSX").mkdir()
