@@ -57,7 +57,7 @@ class Progress:
         return (self.total - self.done) / self.rate if self.done else float("nan")
 
 
-def is_current(entry: Entry, out: Path, course: Course, assignment: str, timing: Timing) -> bool:
+def is_current(entry: Entry, out: Path, course: Course, assignment: str, timing: Timing = Timing()) -> bool:
     """True when the stored results were made from the same submission, course, kit and times, and stand.
 
     A kit error is never current: the next run regrades it.

@@ -18,7 +18,8 @@ from typing import Iterable
 
 from gradekit.course import MOST_EXTENSION_DAYS
 from gradekit.csvfile import read_csv
-from gradekit.errors import KitError, not_utf8
+from gradekit.errors import KitError
+from gradekit.fsio import read_user_text
 from gradekit.grade.late import GRADESCOPE, TIMES_FILE, Timing, parse_time
 from gradekit.intake import Entry
 
@@ -73,11 +74,7 @@ def read_submission_metadata(path: Path) -> tuple[Timing, tuple[str, ...]]:
 
 def _metadata(path: Path) -> dict:
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise KitError("file not found", path=path, fix=METADATA_FIX) from None
-    except UnicodeDecodeError as exc:
-        raise not_utf8(path, exc) from None
+        data = json.loads(read_user_text(path, fix=METADATA_FIX))
     except json.JSONDecodeError as exc:
         raise KitError(f"not JSON (line {exc.lineno}: {exc.msg})", path=path, fix=METADATA_FIX) from None
     if not isinstance(data, dict):

@@ -109,21 +109,6 @@ def test_gradescope_metadata_wins_over_the_manifest(tmp_path, submission_metadat
     assert (late["source"], late["penalty"]) == ("gradescope", 20)
 
 
-@pytest.mark.parametrize("text, needles", [
-    ("{not json", ["not JSON", "line 1"]),
-    ('{"assignment": {}}', ["created_at is missing"]),
-    ('{"created_at": "2026-12-16T10:00:00Z", "users": [{"name": "Ann", "assignment": {"due_date": "soon"}}]}',
-     ["users[0].assignment.due_date", "'soon' is not a date and time"]),
-    ('{"created_at": "2026-12-16T10:00:00Z", "users": {"name": "Ann"}}', ["`users` must be a list"]),
-], ids=["not json", "no created_at", "bad user due date", "users not a list"])
-def test_bad_gradescope_metadata_is_one_clear_error_and_nothing_is_written(tmp_path, text, needles):
-    meta = tmp_path / "submission_metadata.json"
-    meta.write_text(text)
-    proc = cli("grade", str(SAMPLE), "--out", str(tmp_path / "out"), "--lms-metadata", str(meta))
-    one_error(proc, str(meta), "Fix:", *needles)
-    assert not (tmp_path / "out").exists()
-
-
 def test_lms_metadata_is_one_submissions_record(tmp_path, submission_metadata):
     meta = submission_metadata(tmp_path / "submission_metadata.json", TWO_DAYS_LATE, DUE)
     times = tmp_path / "times.csv"
@@ -175,18 +160,31 @@ def test_an_extensions_csv_moves_due_dates_in_a_class_and_names_who_is_not_in_it
     assert float(gradebook(tmp_path / "out")["ann"]["late_penalty"]) == 20  # without the extension, regraded
 
 
-@pytest.mark.parametrize("text, needles", [
-    ("student,extra_days\nann,three\n", ["line 2", "extra_days 'three' is not a number of days"]),
-    ("student,extra_days\nann,2\nbo,-1\n", ["line 3", "'-1' is not a number of days from 0"]),
-    ("student,extra_days\nann,2\nann,3\n", ["line 3", "ann is listed twice"]),
-    ("student,extra_days\n,2\n", ["line 2", "no student"]),
-    ("student,days\nann,2\n", ["no column extra_days"]),
-], ids=["not a number", "negative", "twice", "no student", "no column"])
-def test_a_bad_extensions_csv_is_one_clear_error_and_nothing_is_written(tmp_path, text, needles):
-    extensions = tmp_path / "extensions.csv"
-    extensions.write_text(text)
-    proc = cli("grade", str(SAMPLE), "--out", str(tmp_path / "out"), "--extensions", str(extensions))
-    one_error(proc, str(extensions), "Fix: write a row per student, student,extra_days", *needles)
+METADATA_FIX, EXTENSIONS_FIX = "Fix: pass the submission_metadata.json", "Fix: write a row per student, student,extra_days"
+
+
+@pytest.mark.parametrize("option, text, needles", [
+    ("--lms-metadata", "{not json", ["not JSON", "line 1", METADATA_FIX]),
+    ("--lms-metadata", '{"assignment": {}}', ["created_at is missing", METADATA_FIX]),
+    ("--lms-metadata", '{"created_at": "2026-12-16T10:00:00Z", "users": [{"assignment": {"due_date": "soon"}}]}',
+     ["users[0].assignment.due_date", "'soon' is not a date and time"]),
+    ("--lms-metadata", '{"created_at": "2026-12-16T10:00:00Z", "users": {"name": "Ann"}}',
+     ["`users` must be a list", METADATA_FIX]),
+    ("--extensions", "student,extra_days\nann,three\n", ["line 2", "extra_days 'three' is not a number of days",
+                                                          EXTENSIONS_FIX]),
+    ("--extensions", "student,extra_days\nann,2\nbo,-1\n", ["line 3", "'-1' is not a number of days from 0",
+                                                             EXTENSIONS_FIX]),
+    ("--extensions", "student,extra_days\nann,2\nann,3\n", ["line 3", "ann is listed twice", EXTENSIONS_FIX]),
+    ("--extensions", "student,extra_days\n,2\n", ["line 2", "no student", EXTENSIONS_FIX]),
+    ("--extensions", "student,days\nann,2\n", ["no column extra_days", EXTENSIONS_FIX]),
+], ids=["metadata not json", "metadata without created_at", "metadata's bad user due date",
+        "metadata's users not a list", "extension not a number", "negative extension", "student listed twice",
+        "extension of no student", "no extra_days column"])
+def test_a_bad_record_is_one_clear_error_and_nothing_is_written(tmp_path, option, text, needles):
+    given = tmp_path / "given.txt"
+    given.write_text(text)
+    proc = cli("grade", str(SAMPLE), "--out", str(tmp_path / "out"), option, str(given))
+    one_error(proc, str(given), *needles)
     assert not (tmp_path / "out").exists()
 
 
