@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 from gradekit.course import Assignment, LatePolicy
 from gradekit.errors import KitError
@@ -104,12 +105,12 @@ def still_applies(recorded: dict | None, timing: Timing, assignment: Assignment)
     return (recorded.get("source"), recorded.get("submitted_at")) == (timing.source, _iso(timing.submitted_at))
 
 
-def parse_time(text: str, where: object) -> datetime:
+def parse_time(text: str, where: Path | str) -> datetime:
     """An ISO 8601 time (a `Z` suffix, and more than six digits of a second, as LMSs write them); naive is UTC."""
     try:
         return _aware(datetime.fromisoformat(text.strip().replace("Z", "+00:00")))
     except ValueError:
-        raise KitError(f"'{text}' is not a date and time", path=str(where),
+        raise KitError(f"'{text}' is not a date and time", path=where,
                        fix="write times as ISO 8601, e.g. 2026-12-14T23:59:00+00:00") from None
 
 

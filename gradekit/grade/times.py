@@ -103,8 +103,9 @@ def entry_record(entry: Entry) -> Timing:
 
 def timing_for(names: Iterable[str], record: Timing, times: dict[str, datetime],
                extensions: dict[str, float]) -> Timing:
-    """A student's timing: the --times file's time (listed under their key, the first of `names`) over the LMS's
-    `record`, with the longest extension listed under any of their names (key, LMS id, email)."""
+    """A student's timing: the LMS's `record`, its time replaced by the --times file's (listed under their key, the
+    first of `names`), with the longest extension listed under any of their names (key, LMS id, email)."""
     names = [name for name in names if name]
-    found = Timing(times[names[0]], TIMES_FILE) if names and names[0] in times else record
-    return replace(found, extra_days=max((extensions[n] for n in names if n in extensions), default=0.0))
+    if names and names[0] in times:
+        record = replace(record, submitted_at=times[names[0]], source=TIMES_FILE)
+    return replace(record, extra_days=max((extensions[n] for n in names if n in extensions), default=0.0))
