@@ -14,6 +14,11 @@ def echo(text: str, **style) -> None:
     click.secho(for_terminal(text), **style)
 
 
+def warn(text: str) -> None:
+    """One warning line on stderr: something the run went on without."""
+    echo(f"Warning: {text}", err=True, fg="yellow")
+
+
 class ProgressPrinter:
     """A progress bar (count, rate, time left) on a terminal; plain lines otherwise."""
 

@@ -9,7 +9,7 @@ import ast
 import difflib
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from gradekit.errors import KitError, not_utf8
 from gradekit.layout import COURSE_FILE, REFERENCE
 
+MOST_EXTENSION_DAYS = 3650  # a student's extension, in days
 Visibility = Literal["visible", "hidden", "after_due_date", "after_published"]
 
 
@@ -81,6 +82,7 @@ class Assignment(Strict):
     are Markdown files (paths from course.yaml's folder) the handout shows, with the parts' options.
     `also_accepted` are file patterns (`ex_*.py`) a submission may hold instead of `files`: such a
     submission is graded, not "no-submission" (its graders say what they make of those files).
+    `extensions` are extra days per student (by name or LMS id): each moves that student's due date.
     """
 
     title: str
@@ -94,6 +96,13 @@ class Assignment(Strict):
     options: Options = {}
     limits: Limits | None = None
     late_policy: LatePolicy | None = None
+    extensions: dict[str, Annotated[float, Field(ge=0, le=MOST_EXTENSION_DAYS)]] = {}
+
+    @field_validator("extensions", mode="before")
+    @classmethod
+    def _names_as_text(cls, extensions: object) -> object:
+        """A student listed by a numeric id (`1001: 3`) is listed by that id's text."""
+        return {str(k): v for k, v in extensions.items()} if isinstance(extensions, dict) else extensions
 
     @field_validator("parts")
     @classmethod

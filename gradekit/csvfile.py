@@ -7,21 +7,19 @@ and text that is not UTF-8 is one clear message, never a traceback.
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
-from gradekit.errors import KitError, not_utf8
+from gradekit.errors import KitError
+from gradekit.fsio import read_user_text
 
 
 def read_csv(path: Path, needs: set[str], *, fix: str) -> tuple[list[str], list[dict[str, str]]]:
     """The header and rows of `path` (names and missing cells stripped to ""); `needs` are required columns."""
+    text = read_user_text(path, fix=fix)
     try:
-        with open(path, newline="", encoding="utf-8-sig") as fh:
-            reader = csv.DictReader(fh)
-            rows, header = list(reader), [h.strip() for h in reader.fieldnames or []]
-    except FileNotFoundError:
-        raise KitError("file not found", path=path, fix=fix) from None
-    except UnicodeDecodeError as exc:
-        raise not_utf8(path, exc) from None
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        rows, header = list(reader), [h.strip() for h in reader.fieldnames or []]
     except csv.Error as exc:
         raise KitError(f"not a readable CSV ({exc})", path=path, fix=fix) from None
     if not needs <= set(header):

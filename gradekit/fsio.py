@@ -1,4 +1,5 @@
-"""Files written so that no reader sees half of one, digests of files and folders, the pyproject reader."""
+"""Files written so that no reader sees half of one, text files people hand the kit, digests of files and folders,
+the pyproject reader."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 from typing import Sequence
 
 from gradekit import stopping
-from gradekit.errors import KitError, os_error
+from gradekit.errors import KitError, not_utf8, os_error
 
 
 def write_atomic(path: Path, data: bytes | str) -> None:
@@ -30,6 +31,18 @@ def write_atomic(path: Path, data: bytes | str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def read_user_text(path: Path, *, fix: str) -> str:
+    """A text file someone handed the kit, newlines as written and a byte-order mark skipped; a missing file, or
+    one in another encoding than UTF-8, is one clear message."""
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            return fh.read()
+    except FileNotFoundError:
+        raise KitError("file not found", path=path, fix=fix) from None
+    except UnicodeDecodeError as exc:
+        raise not_utf8(path, exc) from None
 
 
 def ensure_writable(folder: Path) -> None:

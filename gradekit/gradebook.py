@@ -32,7 +32,8 @@ def student_results(folder: Path) -> dict[str, Results]:
 
 
 def columns(assignment: Assignment) -> list[str]:
-    return ["student", "lms_id", "status", "score", "max_score", *assignment.parts, "late_penalty", "submission_sha256"]
+    return ["student", "lms_id", "status", "score", "max_score", *assignment.parts, "late_penalty", "time_source",
+            "submission_sha256"]
 
 
 def rows(results: dict[str, Results], assignment: Assignment) -> list[dict[str, object]]:
@@ -47,9 +48,15 @@ def rows(results: dict[str, Results], assignment: Assignment) -> list[dict[str, 
             row["score"] = _csv_number(res.score)
             row.update({p: _csv_number(parts.get(p, (0.0, 0.0))[0]) for p in assignment.parts})
             row["late_penalty"] = _csv_number((res.extra_data.get("late") or {}).get("penalty", 0.0))
+            row["time_source"] = time_source(res.extra_data.get("late") or {})
         row["submission_sha256"] = res.extra_data.get("entry_sha256") or res.extra_data.get("submission_sha256", "")
         table.append(row)
     return table
+
+
+def time_source(late: dict) -> str:
+    """Whose clock the late policy read: the LMS's (gradescope, canvas, times file), the student's, or none."""
+    return "student-reported (manifest)" if late.get("student_reported") else str(late.get("source") or "")
 
 
 def kit_errors(results: dict[str, Results]) -> list[str]:

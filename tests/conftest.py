@@ -1,9 +1,12 @@
-"""Shared fixtures: the kit's root, its course, and its content modules loaded under distinct names."""
+"""Shared fixtures: the kit's root, its course, its content modules loaded under distinct names, and Gradescope's
+record of a submission."""
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
+from datetime import datetime
 from pathlib import Path
 from types import ModuleType
 
@@ -61,3 +64,33 @@ def conv_exercises() -> ModuleType:
 def mnist_data() -> ModuleType:
     """reference/mnist_data.py"""
     return load_module(ROOT / "reference" / "mnist_data.py", "reference_mnist_data")
+
+
+GRADESCOPE_USER = {"email": "ann@example.edu", "id": 1234, "name": "Ann Lee", "sid": "100"}
+
+
+def write_submission_metadata(path: Path, created_at: datetime, due: datetime, *, own_due: datetime | None = None,
+                              user: dict = GRADESCOPE_USER) -> Path:
+    """Gradescope's /autograder/submission_metadata.json for one submission by `user`, in the shape Gradescope
+    documents (gradescope-autograders.readthedocs.io, "Submission Metadata"), with the per-user `assignment` dates
+    (release_date, due_date, late_due_date) that autograders reading it rely on: `own_due` is the user's, where an
+    extension shows (`due`, the assignment's, when left out)."""
+    release = "2026-12-01T00:00:00.000000+00:00"
+    record = {
+        "id": 123456, "created_at": created_at.isoformat(timespec="microseconds"),
+        "assignment": {"due_date": due.isoformat(timespec="microseconds"), "group_size": None,
+                       "group_submission": False, "id": 25828, "course_id": 1234, "late_due_date": None,
+                       "release_date": release, "title": "Part 4.2", "total_points": "100.0"},
+        "submission_method": "upload",
+        "users": [{**user, "assignment": {"due_date": (own_due or due).isoformat(timespec="microseconds"),
+                                          "late_due_date": None, "release_date": release}}],
+        "previous_submissions": [],
+    }
+    path.write_text(json.dumps(record, indent=2), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def submission_metadata():
+    """`write_submission_metadata`, for tests that play Gradescope."""
+    return write_submission_metadata

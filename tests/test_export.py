@@ -94,8 +94,25 @@ def test_run_autograder_grades_the_blog_solution_with_gradescopes_time(autograde
     results = run_autograder(autograder)
     conv2d = [t for t in results["tests"] if t["name"].startswith("conv2d:")]
     assert conv2d and all(t["status"] == "passed" and t["score"] == t["max_score"] for t in conv2d)
-    assert results["extra_data"]["late"]["source"] == "submission times"
+    assert results["extra_data"]["late"]["source"] == "gradescope"
     assert results["score"] == results["extra_data"]["raw_score"] - results["extra_data"]["late"]["penalty"] > 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("extension, penalty", [(0, 20), (3, 0)], ids=["two days late", "with a three-day extension"])
+def test_run_autograder_takes_the_time_and_due_date_from_gradescope(autograder, course, submission_metadata,
+                                                                    extension, penalty):
+    """Two started days late by Gradescope's clock; the user's own due date (an extension) moves the deadline."""
+    for path in BLOG.glob("*.py"):
+        shutil.copy(path, autograder / "submission")
+    due = course.assignment(None).due
+    submission_metadata(autograder / "submission_metadata.json", due + timedelta(days=1, hours=10), due,
+                        own_due=due + timedelta(days=extension))
+    results = run_autograder(autograder)
+    late = results["extra_data"]["late"]
+    assert (late["source"], late["days_late"] > 0, late["penalty"]) == ("gradescope", not extension, penalty)
+    assert results["score"] == results["max_score"] - penalty
+    assert ("late penalty 20 points" in results["output"]) == (not extension)
 
 
 @pytest.mark.slow

@@ -36,7 +36,13 @@ def release() -> None:
               help="Parallel graders for a class [all cores].")
 @click.option("--force", is_flag=True, help="Regrade every submission of a class, even unchanged ones.")
 @click.option("--times", type=click.Path(dir_okay=False, path_type=Path), default=default(grade_verbs.main, "times"),
-              help="CSV of student,submitted_at for the late policy (when submissions have no manifest).")
+              help="CSV of student,submitted_at (an LMS's times) for the late policy; wins over a class download's.")
+@click.option("--lms-metadata", type=click.Path(dir_okay=False, path_type=Path),
+              default=default(grade_verbs.main, "lms_metadata"),
+              help="Gradescope's submission_metadata.json: the submission's time and its student's due date.")
+@click.option("--extensions", type=click.Path(dir_okay=False, path_type=Path),
+              default=default(grade_verbs.main, "extensions"),
+              help="CSV of student,extra_days: extensions that move those students' due dates (over course.yaml's).")
 @click.option("--shard", default=default(grade_verbs.main, "shard"), metavar="K/N",
               help="Grade only shard K of N (0-based) of a class.")
 @course_option(grade_verbs.main)

@@ -11,23 +11,24 @@ import tempfile
 from pathlib import Path
 
 from gradekit import stopping
-from gradekit.console import ProgressPrinter, echo
+from gradekit.console import ProgressPrinter, echo, warn
 from gradekit.content import open_course
 from gradekit.errors import KitError
 from gradekit.fsio import ensure_writable
 from gradekit.grade.batch import grade_class
 from gradekit.grade.feedback import check_lines, summary_table
-from gradekit.grade.late import read_times
+from gradekit.grade.late import Timing
 from gradekit.grade.pipeline import grade as grade_submission
 from gradekit.grade.pipeline import grade_or_kit_error
+from gradekit.grade.times import read_extensions, read_submission_metadata, read_times, timing_for
 from gradekit.gradebook import closing_line, kit_errors, student_results
 from gradekit.intake import is_class_folder
 from gradekit.layout import COURSE_FILE, EXERCISES, FEEDBACK, RESULTS
 
 
 def main(submission: Path, *, out: Path = Path("graded"), assignment: str | None = None, seed: int | None = None,
-         jobs: int | None = None, force: bool = False, times: Path | None = None, shard: str | None = None,
-         course_file: Path = Path(COURSE_FILE)) -> int:
+         jobs: int | None = None, force: bool = False, times: Path | None = None, lms_metadata: Path | None = None,
+         extensions: Path | None = None, shard: str | None = None, course_file: Path = Path(COURSE_FILE)) -> int:
     """Grade SUBMISSION (a folder, .zip or notebook), or a class: a folder of them, one per student, or the folder or
     zip of submissions an LMS downloads (Canvas, Moodle, Gradescope).
 
@@ -36,23 +37,24 @@ def main(submission: Path, *, out: Path = Path("graded"), assignment: str | None
     stopping.exit_on_signals(message=_stopped)
     shards = parse_shard(shard)  # every option is checked before anything is graded or written
     paths, course = open_course(course_file)
-    course.assignment(assignment)
+    extra_days = {**course.assignment(assignment).extensions, **(read_extensions(extensions) if extensions else {})}
     _outside_submission(out, submission)
-    ensure_writable(out)
     submitted = read_times(times) if times else {}
+    record = read_submission_metadata(lms_metadata) if lms_metadata else None
+    ensure_writable(out)
     one_class = is_class_folder(submission, course, assignment)
-    if shards is not None and not one_class:
-        raise KitError(f"--shard {shard} splits a class, but {submission} is one submission", path=submission,
-                       fix="leave out --shard, or give the folder that holds the class's submissions")
+    _check_fit(submission, one_class, shard, times, lms_metadata)
     if one_class:
         gradebook = grade_class(submission, out, paths=paths, course=course, assignment=assignment, jobs=jobs,
-                                force=force, seed=seed, times=submitted, shard=shards, on_progress=ProgressPrinter())
+                                force=force, seed=seed, times=submitted, extensions=extra_days, shard=shards,
+                                on_progress=ProgressPrinter(), on_warning=warn)
         results = student_results(out)
         echo(f"Gradebook: {gradebook}")
         echo(closing_line(results))
         return 1 if kit_errors(results) else 0
+    lms, names = record or (Timing(), ())
     results = grade_or_kit_error(submission, out, paths=paths, course=course, assignment=assignment, seed=seed,
-                                 submitted_at=submitted.get(submission.stem))
+                                 timing=timing_for((submission.stem, *names), lms, submitted, extra_days))
     if not results.has_score:
         raise KitError(results.output, path=submission)
     echo(summary_table(results))
@@ -61,6 +63,22 @@ def main(submission: Path, *, out: Path = Path("graded"), assignment: str | None
     if results.output:
         echo(results.output)
     return 0
+
+
+def _check_fit(submission: Path, one_class: bool, shard: str | None, times: Path | None,
+               lms_metadata: Path | None) -> None:
+    """Refuse options that do not fit what is graded: --shard splits a class; --lms-metadata is one submission's
+    record, and gives its time (so no --times beside it)."""
+    if shard is not None and not one_class:
+        raise KitError(f"--shard {shard} splits a class, but {submission} is one submission", path=submission,
+                       fix="leave out --shard, or give the folder that holds the class's submissions")
+    if lms_metadata is not None and one_class:
+        raise KitError(f"--lms-metadata is one submission's record, but {submission} is a class", path=lms_metadata,
+                       fix="leave out --lms-metadata: a class's download (Gradescope's export) or --times gives "
+                           "each submission's time")
+    if lms_metadata is not None and times is not None:
+        raise KitError("--times and --lms-metadata both give the submission's time", path=times,
+                       fix="pass one of them: --lms-metadata when grading in Gradescope's autograder")
 
 
 def check(folder: Path = Path(EXERCISES), *, assignment: str | None = None,

@@ -27,7 +27,9 @@ from gradekit.content import helper_functions, helpers_source
 from gradekit.course import Assignment, Course
 from gradekit.errors import KitError
 from gradekit.gradebook import write_gradebook
+from gradekit.grade.late import Timing, still_applies
 from gradekit.grade.pipeline import grade_or_kit_error
+from gradekit.grade.times import entry_record, timing_for
 from gradekit.grade.proxies import load_reference
 from gradekit.intake import Entry, class_entries, entry_digest, entry_meta, has_notebooks, open_class, staged
 from gradekit.layout import RESULTS, KitPaths
@@ -55,8 +57,8 @@ class Progress:
         return (self.total - self.done) / self.rate if self.done else float("nan")
 
 
-def is_current(entry: Entry, out: Path, course: Course, assignment: str) -> bool:
-    """True when the stored results were made from the same submission, course and kit, and stand.
+def is_current(entry: Entry, out: Path, course: Course, assignment: str, timing: Timing = Timing()) -> bool:
+    """True when the stored results were made from the same submission, course, kit and times, and stand.
 
     A kit error is never current: the next run regrades it.
     """
@@ -66,25 +68,33 @@ def is_current(entry: Entry, out: Path, course: Course, assignment: str) -> bool
         return False
     return (meta.get("status") in (GRADED, NO_SUBMISSION) and meta.get("entry_sha256") == entry_digest(entry)
             and meta.get("course_version") == course.version
-            and meta.get("kit_version") == gradekit.__version__ and meta.get("assignment") == assignment)
+            and meta.get("kit_version") == gradekit.__version__ and meta.get("assignment") == assignment
+            and still_applies(meta.get("late"), timing, course.assignment(assignment)))
 
 
 def grade_class(folder: Path, out: Path, *, paths: KitPaths, course: Course, assignment: str | None = None,
                 jobs: int | None = None, force: bool = False, seed: int | None = None,
-                times: dict[str, datetime] | None = None, shard: tuple[int, int] | None = None,
-                on_progress: Callable[[Progress], None] = lambda p: None) -> Path:
+                times: dict[str, datetime] | None = None, extensions: dict[str, float] | None = None,
+                shard: tuple[int, int] | None = None, on_progress: Callable[[Progress], None] = lambda p: None,
+                on_warning: Callable[[str], None] = lambda text: None) -> Path:
     """Grade every entry of the class `folder` (or an LMS's zip of it) into `out/<student>/`, then write
-    `out/gradebook.csv`. A time from `times` wins over the LMS's."""
+    `out/gradebook.csv`. A time from `times` wins over the LMS's; `extensions` (days, by student or LMS id) move
+    due dates, and those of no one in the class are named in one warning."""
     name = assignment or course.default_assignment
     with open_class(Path(folder)) as root:
         entries = class_entries(root)
+        strangers = sorted(set(extensions or {}) - {key for e in entries for key in (e.student, e.lms_id)})
+        if strangers:
+            on_warning(f"no submission in {folder} is from {', '.join(strangers)}: their extensions are not used")
         if shard is not None:
             everyone, entries = len(entries), [e for i, e in enumerate(entries) if i % shard[1] == shard[0]]
             if not entries:
                 raise KitError(f"shard {shard[0]}/{shard[1]} holds no submission: the class has {everyone}",
                                path=folder, fix=f"use at most {everyone} shards")
-        todo = [e for e in entries if force or not is_current(e, out, course, name)]
-        calls = [(e, out, paths, course, name, seed, (times or {}).get(e.student) or e.submitted_at) for e in todo]
+        timings = {e.student: timing_for((e.student, e.lms_id), entry_record(e), times or {}, extensions or {})
+                   for e in entries}
+        todo = [e for e in entries if force or not is_current(e, out, course, name, timings[e.student])]
+        calls = [(e, out, paths, course, name, seed, timings[e.student]) for e in todo]
         _grade_calls(calls, jobs or os.cpu_count() or 1, paths, course.assignment(name), course, on_progress)
     return write_gradebook(out, course.assignment(name))
 
@@ -178,15 +188,15 @@ def _follow(parent: int) -> None:
 
 
 def _grade_entry(entry: Entry, out: Path, paths: KitPaths, course: Course, assignment: str, seed: int | None,
-                 submitted_at: datetime | None) -> Results:
+                 timing: Timing) -> Results:
     """Grade one entry: a kit fault is retried, then a kit error; a user error is a zero that says why."""
     target = out / entry.student
     digest = entry_digest(entry)
-    extra = {"entry_sha256": digest, "student": entry.student, **entry_meta(entry, submitted_at)}
+    extra = {"entry_sha256": digest, "student": entry.student, **entry_meta(entry, timing.submitted_at)}
     try:
         with staged(entry) as source:
             return grade_or_kit_error(source, target, paths=paths, course=course, assignment=assignment, seed=seed,
-                                      submitted_at=submitted_at, extra=extra,
+                                      timing=timing, extra=extra,
                                       zygote=_pool.get(course.limits_for(course.assignment(assignment))))
     except KitError as exc:  # about this submission (a damaged zip): it must not stop the class
         results = error_results(entry, course, assignment, digest, exc)

@@ -24,7 +24,7 @@ from gradekit.course import Assignment, Course
 from gradekit.errors import KitError, KitFault
 from gradekit.fsio import write_atomic
 from gradekit.grade.feedback import write_feedback
-from gradekit.grade.late import Lateness, late_for
+from gradekit.grade.late import Lateness, Timing, late_for
 from gradekit.grade.proxies import import_failure, load_reference
 from gradekit.grade.scoring import score_tests, total
 from gradekit.grade.session import Grading, SessionResult, run_session
@@ -62,12 +62,13 @@ class Sandbox:
 
 def grade(source: Path, out: Path, *, paths: KitPaths, course: Course, assignment: str | None = None,
           seed: int | None = None, force_layer: str | None = None, public_only: bool = False,
-          submitted_at: datetime | None = None, extra: dict | None = None, zygote: Zygote | None = None) -> Results:
+          timing: Timing = Timing(), extra: dict | None = None, zygote: Zygote | None = None) -> Results:
     """Grade `source` for one assignment and write results.json, feedback and figures to `out`.
 
     A `zygote` (class grading) forks the worker warm instead of starting a sandbox for it.
     `public_only` runs just the parts course.yaml marks public (what `check` shows students).
-    The late policy uses `submitted_at`, else the packaged manifest's timestamp.
+    The late policy uses `timing` (the LMS's time and due date, the student's extension), else the packaged
+    manifest's time.
     """
     start = time.perf_counter()
     key = assignment or course.default_assignment
@@ -77,7 +78,7 @@ def grade(source: Path, out: Path, *, paths: KitPaths, course: Course, assignmen
     with stopping.temporary_directory("gradekit-", zygote.workdir if zygote else None) as tmp:
         intake = take_in(Path(source), Path(tmp), paths, course, chosen)
         session, sandbox = run_in_worker(intake, paths, course, chosen, graders, seed, force_layer, zygote)
-    late = late_for(submitted_at, intake.manifest, chosen, course.late_policy_for(chosen), chosen.max_score)
+    late = late_for(timing, intake.manifest, chosen, course.late_policy_for(chosen), chosen.max_score)
     meta = {**(extra or {}), **provenance(course, key, seed, sandbox), "status": intake.status}
     results = build_results(Path(source), chosen, intake, session, sandbox, late, meta, time.perf_counter() - start)
     write_outputs(results, session, RunPaths(Path(out)))
@@ -140,9 +141,7 @@ def build_results(source: Path, chosen: Assignment, intake: Intake, session: Ses
              "manifest_created": (intake.manifest or {}).get("created"), "manifest_mismatch": intake.changed,
              "import_errors": {module: {"type": error.get("type"), "reason": import_failure(module, error)}
                                for module, error in sorted(sandbox.import_errors.items())},
-             **meta, "intake_notes": notes, "raw_score": raw,
-             "late": {"submitted_at": late.submitted_at, "days_late": late.days_late, "penalty": late.penalty,
-                      "source": late.source}}
+             **meta, "intake_notes": notes, "raw_score": raw, "late": late.record()}
     return Results(score=max(0.0, total([raw, -late.penalty])), max_score=chosen.max_score,
                    execution_time=round(seconds, 3), output="\n".join(line for line in lines if line), tests=tests,
                    extra_data=extra)

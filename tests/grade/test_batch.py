@@ -62,7 +62,7 @@ def test_every_row_matches_its_results(graded):
     course = load_course(ROOT / "course.yaml")
     parts = list(course.assignment(None).parts)
     assert list(next(iter(book.values()))) == ["student", "lms_id", "status", "score", "max_score", *parts, "late_penalty",
-                                                "submission_sha256"]
+                                                "time_source", "submission_sha256"]
     for student, row in book.items():
         results = json.loads((out / student / "results.json").read_text())
         assert float(row["score"]) == pytest.approx(results["score"])
@@ -148,10 +148,10 @@ def test_lateness_rules():
     assignment = course.assignment("part-4.2")
     policy = course.late_policy_for(assignment)
     at = lambda s: parse_time(s, "test")  # noqa: E731
-    assert lateness(at("2026-12-15T00:10:00+00:00"), "t", assignment, policy, 100).penalty == 0  # grace
-    assert lateness(at("2026-12-15T00:20:00+00:00"), "t", assignment, policy, 100).days_late == 1
-    assert lateness(at("2026-12-25T00:00:00+00:00"), "t", assignment, policy, 100).penalty == 100  # past the limit
-    assert lateness(None, "none", assignment, policy, 100).penalty == 0
+    assert lateness(at("2026-12-15T00:10:00+00:00"), "t", assignment.due, policy, 100).penalty == 0  # grace
+    assert lateness(at("2026-12-15T00:20:00+00:00"), "t", assignment.due, policy, 100).days_late == 1
+    assert lateness(at("2026-12-25T00:00:00+00:00"), "t", assignment.due, policy, 100).penalty == 100  # past the limit
+    assert lateness(None, "none", assignment.due, policy, 100).penalty == 0
 
 
 def test_shards_merge_to_the_whole_class(tmp_path):
