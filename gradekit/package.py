@@ -47,7 +47,7 @@ def package(folder: Path, out: Path, course: Course, assignment_name: str | None
         "files": {p.name: sha256_file(p) for p in files},
         **({"unfinished": missing} if missing else {}),
     }
-    _claim(out)
+    _refuse_foreign_file(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp")
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -58,7 +58,7 @@ def package(folder: Path, out: Path, course: Course, assignment_name: str | None
     return manifest
 
 
-def _claim(out: Path) -> None:
+def _refuse_foreign_file(out: Path) -> None:
     """Refuse to write over a file that is not a submission this kit packaged (the student's own zip, say)."""
     if not out.exists():
         return

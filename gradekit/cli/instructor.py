@@ -10,10 +10,10 @@ from gradekit import export as export_verbs, gradebook as gradebook_verbs
 from gradekit import grade as grade_verbs, release as release_verb
 from gradekit import report as report_verb, similarity as similar_verb, validate as validate_verb
 from gradekit.cli.common import assignment_option, command_group, course_option, default, runs
-from gradekit.cli.student import check, package_cmd
+from gradekit.cli.student import check_command, package_command
 
 
-@click.command()
+@click.command(name="release")
 @click.argument("assignment", required=False)
 @click.option("--to", "dest", type=click.Path(path_type=Path), default=default(release_verb.main, "dest"),
               help="Write ASSIGNMENT's handout (default: the course's default assignment) to this folder.")
@@ -21,11 +21,11 @@ from gradekit.cli.student import check, package_cmd
               show_default=True, help="py files, one notebook, or an nbgrader course (--to is then the course folder).")
 @course_option(release_verb.main)
 @runs(release_verb.main)
-def release() -> None:
+def release_command() -> None:
     ...
 
 
-@click.command()
+@click.command(name="grade")
 @click.argument("submission", type=click.Path(path_type=Path))
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=default(grade_verbs.main, "out"),
               show_default=True, help="Folder for results.json, feedback.md and figures/ (per student for a class).")
@@ -47,28 +47,28 @@ def release() -> None:
               help="Grade only shard K of N (0-based) of a class.")
 @course_option(grade_verbs.main)
 @runs(grade_verbs.main)
-def grade() -> None:
+def grade_command() -> None:
     ...
 
 
-@click.command()
+@click.command(name="validate")
 @click.option("--course-only", is_flag=True, help="Only check course.yaml and what it names, without grading.")
 @course_option(validate_verb.main)
 @runs(validate_verb.main)
-def validate() -> None:
+def validate_command() -> None:
     ...
 
 
-@click.command()
+@click.command(name="report")
 @click.argument("graded", default=default(report_verb.main, "graded"), type=click.Path(path_type=Path))
 @assignment_option("Assignment from course.yaml (default: the one graded).")
 @course_option(report_verb.main)
 @runs(report_verb.main)
-def report() -> None:
+def report_command() -> None:
     ...
 
 
-@click.command()
+@click.command(name="similar")
 @click.argument("submissions", type=click.Path(path_type=Path))
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path),
               default=default(similar_verb.main, "out"), show_default=True,
@@ -80,50 +80,50 @@ def report() -> None:
                    "The handout's stubs are always excluded.")
 @course_option(similar_verb.main)
 @runs(similar_verb.main)
-def similar() -> None:
+def similar_command() -> None:
     ...
 
 
-@click.group()
-def export() -> None:
+@click.group(name="export")
+def export_command() -> None:
     """Export for a learning platform: a Gradescope autograder, a Canvas gradebook CSV."""
 
 
-@export.command()
+@export_command.command(name="gradescope")
 @click.argument("assignment", required=False)
 @click.option("-o", "--output", default=default(export_verbs.gradescope_main, "output"), show_default=True,
               type=click.Path(dir_okay=False, path_type=Path), help="The autograder zip to upload to Gradescope.")
 @course_option(export_verbs.gradescope_main)
 @runs(export_verbs.gradescope_main)
-def gradescope() -> None:
+def gradescope_command() -> None:
     ...
 
 
-@export.command()
+@export_command.command(name="canvas")
 @click.argument("gradebook_csv", metavar="GRADEBOOK", type=click.Path(path_type=Path))
 @click.option("-o", "--output", default=default(export_verbs.canvas_main, "output"), show_default=True,
               type=click.Path(dir_okay=False, path_type=Path), help="The CSV to import into Canvas.")
 @assignment_option()
 @click.option("--title", default=None, help="Canvas column title, e.g. 'Part 4.2 (12345)' [the assignment's title].")
 @click.option("--roster", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Canvas's own gradebook export, to fill in names and IDs.")
+              help="Canvas's own gradebook export_command, to fill in names and IDs.")
 @course_option(export_verbs.canvas_main)
 @runs(export_verbs.canvas_main)
-def canvas() -> None:
+def canvas_command() -> None:
     ...
 
 
-@click.group()
-def gradebook() -> None:
+@click.group(name="gradebook")
+def gradebook_command() -> None:
     """Merge the gradebooks of a class graded in shards on several machines."""
 
 
-@gradebook.command()
+@gradebook_command.command(name="merge")
 @click.argument("shards", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("-o", "--output", default=default(gradebook_verbs.merge_main, "output"), show_default=True,
               type=click.Path(dir_okay=False, path_type=Path))
 @runs(gradebook_verbs.merge_main)
-def merge() -> None:
+def merge_command() -> None:
     ...
 
 
@@ -133,4 +133,5 @@ instructor = command_group("""Autograded exercises for the course in course.yaml
     Instructors:  `release` a handout; `grade` a submission or a class folder, then `report`,
                   `similar`, `export`; `validate` the course and its graders.
     Students:     in a released handout, `check` your work and `package` it.
-    """, [release, grade, check, package_cmd, validate, report, similar, export, gradebook])
+    """, [release_command, grade_command, check_command, package_command, validate_command, report_command,
+          similar_command, export_command, gradebook_command])

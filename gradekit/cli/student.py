@@ -11,12 +11,12 @@ from gradekit.release import update as update_verb
 from gradekit.cli.common import assignment_option, command_group, course_option, default, runs
 
 
-@click.command()
+@click.command(name="check")
 @click.argument("folder", default=default(grade_verbs.check, "folder"), type=click.Path(path_type=Path))
 @assignment_option()
 @course_option(grade_verbs.check)
 @runs(grade_verbs.check)
-def check() -> None:
+def check_command() -> None:
     ...
 
 
@@ -28,15 +28,15 @@ def check() -> None:
 @assignment_option()
 @course_option(package_verb.main)
 @runs(package_verb.main)
-def package_cmd() -> None:
+def package_command() -> None:
     ...
 
 
-@click.command()
+@click.command(name="update")
 @click.argument("new", type=click.Path(exists=True, path_type=Path))
 @course_option(update_verb.main)
 @runs(update_verb.main)
-def update() -> None:
+def update_command() -> None:
     ...
 
 
@@ -54,5 +54,5 @@ class HandoutCommands(click.Group):
 
 
 student = command_group("Your handout's commands: `check` your work with the public tests, then `package` it to "
-                        "hand in; `update` it when your instructor corrects the handout.", [check, package_cmd, update],
-                        HandoutCommands)
+                        "hand in; `update` it when your instructor corrects the handout.",
+                        [check_command, package_command, update_command], HandoutCommands)

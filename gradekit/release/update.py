@@ -73,7 +73,7 @@ def _new_handout(new: Path) -> tuple[dict, dict[Path, bytes]]:
     """The new handout's record and the files it lists, read from its folder or zip (nothing else is taken)."""
     if new.is_dir():
         record = _record(new / RELEASE_MARKER, new, "not a handout released by the kit", NEW_FIX)
-        return record, {Path(name): (new / name).read_bytes() for name in _listed(record, new)}
+        return record, {Path(name): (new / name).read_bytes() for name in _handout_names(record, new)}
     try:
         with zipfile.ZipFile(new) as archive:
             marker = min((n for n in archive.namelist() if PurePosixPath(n).name == RELEASE_MARKER),
@@ -82,12 +82,12 @@ def _new_handout(new: Path) -> tuple[dict, dict[Path, bytes]]:
                 raise KitError("this zip holds no handout released by the kit", path=new, fix=NEW_FIX)
             record = json.loads(archive.read(marker))
             base = PurePosixPath(marker).parent
-            return record, {Path(name): archive.read(str(base / name)) for name in _listed(record, new)}
+            return record, {Path(name): archive.read(str(base / name)) for name in _handout_names(record, new)}
     except (OSError, zipfile.BadZipFile, KeyError, ValueError, TypeError) as exc:
         raise KitError(f"cannot read the new handout ({exc})", path=new, fix=NEW_FIX) from None
 
 
-def _listed(record: dict, new: Path) -> list[str]:
+def _handout_names(record: dict, new: Path) -> list[str]:
     names = list(record.get("files") or {})
     for name in names:
         path = PurePosixPath(name)
