@@ -369,8 +369,9 @@ def is_class_folder(path: Path, course: Course, assignment: str | None) -> bool:
     entries: folders, zips, notebooks.
     """
     path = Path(path)
-    if not path.is_dir() or is_lms_download(path):
-        return is_lms_download(path)
+    lms = is_lms_download(path)
+    if lms or not path.is_dir():
+        return lms
     tops = _tops(_export_root(path))
     names = course.assignment(assignment).files
     if any((path / n).exists() or (path / n).with_suffix(".ipynb").exists() for n in names):
