@@ -351,6 +351,16 @@ def _zip_tops(path: Path) -> list[tuple[str, bool]] | None:
     return tops
 
 
+def is_lms_download(path: Path) -> bool:
+    """An LMS's download of a class, a folder or its zip: Gradescope's export, or mostly items named as Canvas or
+    Moodle name them."""
+    path = Path(path)
+    if path.is_dir():
+        return _is_lms(_tops(_export_root(path)))
+    tops = _zip_tops(path) if path.suffix.lower() == ".zip" else None
+    return bool(tops) and _is_lms(tops)
+
+
 def is_class_folder(path: Path, course: Course, assignment: str | None) -> bool:
     """A class (a folder of submissions, or an LMS's download of them) rather than one submission.
 
@@ -359,12 +369,10 @@ def is_class_folder(path: Path, course: Course, assignment: str | None) -> bool:
     entries: folders, zips, notebooks.
     """
     path = Path(path)
-    if not path.is_dir():
-        tops = _zip_tops(path) if path.suffix.lower() == ".zip" else None
-        return bool(tops) and _is_lms(tops)
+    lms = is_lms_download(path)
+    if lms or not path.is_dir():
+        return lms
     tops = _tops(_export_root(path))
-    if _is_lms(tops):
-        return True
     names = course.assignment(assignment).files
     if any((path / n).exists() or (path / n).with_suffix(".ipynb").exists() for n in names):
         return False

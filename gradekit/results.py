@@ -1,5 +1,8 @@
 """The results of grading one submission: typed models, serialised in Gradescope's results.json shape.
 
+The file has exactly the keys of Gradescope's specification (`SCHEMA`, a JSON Schema of it);
+what Gradescope does not know, such as the maximum score, sits in `extra_data`.
+
 A test's part, message, hint, notes, not-started flag and instructor detail are fields. In the
 file they sit in the test's `extra_data` (Gradescope's place for what it does not know), with the
 part also as its first tag; `output` is the student's text, rendered once, here, from the fields.
@@ -16,6 +19,7 @@ from pydantic import BaseModel, Field, model_serializer, model_validator
 from gradekit.fsio import write_atomic
 
 Status = Literal["passed", "failed"]
+SCHEMA = Path(__file__).with_name("schemas") / "gradescope-results.schema.json"  # Gradescope's spec, as JSON Schema
 GRADED, NO_SUBMISSION, KIT_ERROR = "graded", "no-submission", "kit-error"  # a submission's extra_data.status
 MISSING_FILE = "MissingFile"  # the import error of a module the submission does not have
 FIELDS_IN_EXTRA = ("part", "message", "hint", "notes", "not_started", "failure", "instructor", "seconds")
@@ -75,7 +79,7 @@ class TestResult(BaseModel):
 
 
 class Results(BaseModel):
-    """A whole submission's grade (Gradescope's format plus `max_score` and provenance)."""
+    """A whole submission's grade, in Gradescope's format: `max_score` and provenance travel in `extra_data`."""
 
     score: float
     max_score: float
@@ -85,6 +89,21 @@ class Results(BaseModel):
     stdout_visibility: str = "hidden"
     tests: list[TestResult]
     extra_data: dict = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_gradescope(cls, data: Any) -> Any:
+        """Read `max_score` from `extra_data` (or the top level, where results from before kept it)."""
+        if not isinstance(data, dict):
+            return data
+        extra = dict(data.get("extra_data") or {})
+        return {"max_score": extra.pop("max_score", None), **data, "extra_data": extra}
+
+    @model_serializer(mode="wrap")
+    def _to_gradescope(self, handler) -> dict:
+        data = handler(self)
+        most = data.pop("max_score")
+        return {**data, "extra_data": {"max_score": most, **data["extra_data"]}}
 
     @property
     def status(self) -> str:

@@ -1,18 +1,21 @@
-"""Shared fixtures: the kit's root, its course, its content modules loaded under distinct names, and Gradescope's
-record of a submission."""
+"""Shared fixtures: the kit's root, its course, its content modules loaded under distinct names, Gradescope's
+record of a submission and its results format, and a sandbox that never starts."""
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import sys
 from datetime import datetime
 from pathlib import Path
 from types import ModuleType
 
+import jsonschema
 import pytest
 
 from gradekit.course import Course, load_course
+from gradekit.results import SCHEMA
 
 ROOT = Path(__file__).resolve().parents[1]
 # Content modules import each other by plain name; both reference/ and exercises/ define them.
@@ -46,6 +49,14 @@ def load_module(path: Path, name: str) -> ModuleType:
 @pytest.fixture(scope="session")
 def course() -> Course:
     return load_course(ROOT / "course.yaml")
+
+
+@pytest.fixture(scope="session")
+def gradescope_format() -> jsonschema.Draft202012Validator:
+    """Gradescope's results.json format, the kit's JSON Schema of its specification: `.validate(results)`."""
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
 
 
 @pytest.fixture(scope="session")
@@ -94,3 +105,13 @@ def write_submission_metadata(path: Path, created_at: datetime, due: datetime, *
 def submission_metadata():
     """`write_submission_metadata`, for tests that play Gradescope."""
     return write_submission_metadata
+
+
+@pytest.fixture
+def bwrap_that_never_starts(tmp_path) -> str:
+    """A PATH whose bubblewrap passes the kit's probe, then fails every sandbox: grading ends as a kit error."""
+    fake = tmp_path / "bin" / "bwrap"
+    fake.parent.mkdir()
+    fake.write_text('#!/bin/sh\n[ "$(eval echo \\${$#})" = /kit/wire.py ] && exec /usr/bin/bwrap "$@"\nexit 1\n')
+    fake.chmod(0o755)
+    return f"{fake.parent}:{os.environ['PATH']}"

@@ -175,11 +175,12 @@ def test_grade_never_writes_among_or_over_a_students_files(tmp_path):
         assert run_cli("grade", str(work), "--out", str(again)).returncode == 0
 
 
-def test_grade_writes_results_feedback_and_exits_zero(tmp_path):
+def test_grade_writes_results_feedback_and_exits_zero(tmp_path, gradescope_format):
     proc = run_cli("grade", str(ROOT / "exercises"), "--out", str(tmp_path))
     assert proc.returncode == 0, proc.stderr
     results = json.loads((tmp_path / "results.json").read_text())
-    assert results["score"] == 0 and results["max_score"] == 100
+    gradescope_format.validate(results)
+    assert results["score"] == 0 and results["extra_data"]["max_score"] == 100
     for key in ("seed", "kit_version", "course_version", "numpy", "scipy", "isolation"):
         assert key in results["extra_data"]
     assert (tmp_path / "feedback.md").read_text().startswith("# Feedback")

@@ -36,6 +36,18 @@ def test_fields_travel_in_extra_data_and_come_back():
     assert model.TestResult.model_validate(json.loads(json.dumps(saved))) == original
 
 
+def test_results_json_has_only_gradescopes_keys_and_comes_back(gradescope_format, tmp_path):
+    original = results(a_test("relu", True), a_test("relu", False, message="wrong"), status="graded")
+    model.save_results(original, tmp_path / "results.json")
+    saved = json.loads((tmp_path / "results.json").read_text())
+    gradescope_format.validate(saved)
+    assert "max_score" not in saved and saved["extra_data"]["max_score"] == 2
+    assert model.load_results(tmp_path / "results.json") == original
+    saved["max_score"] = saved["extra_data"].pop("max_score")  # where results from before kept it
+    (tmp_path / "before.json").write_text(json.dumps(saved))
+    assert model.load_results(tmp_path / "before.json") == original
+
+
 def test_how_a_submission_ended_is_read_from_fields():
     assert results(a_test("a", True)).ending == "graded" and results(a_test("a", True)).reason == ""
     assert results(status=KIT_ERROR).ending == KIT_ERROR

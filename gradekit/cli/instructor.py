@@ -39,7 +39,8 @@ def release_command() -> None:
               help="CSV of student,submitted_at (an LMS's times) for the late policy; wins over a class download's.")
 @click.option("--lms-metadata", type=click.Path(dir_okay=False, path_type=Path),
               default=default(grade_verbs.main, "lms_metadata"),
-              help="Gradescope's submission_metadata.json: the submission's time and its student's due date.")
+              help="Gradescope's submission_metadata.json: the submission's time and its student's due date; "
+                   "SUBMISSION is then the one submission it describes, whatever folders or zips it holds.")
 @click.option("--extensions", type=click.Path(dir_okay=False, path_type=Path),
               default=default(grade_verbs.main, "extensions"),
               help="CSV of student,extra_days: extensions that move those students' due dates (over course.yaml's).")

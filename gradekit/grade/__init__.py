@@ -22,7 +22,7 @@ from gradekit.grade.pipeline import grade as grade_submission
 from gradekit.grade.pipeline import grade_or_kit_error
 from gradekit.grade.times import read_extensions, read_submission_metadata, read_times, timing_for
 from gradekit.gradebook import closing_line, kit_errors, student_results
-from gradekit.intake import is_class_folder
+from gradekit.intake import is_class_folder, is_lms_download
 from gradekit.layout import COURSE_FILE, EXERCISES, FEEDBACK, RESULTS
 
 
@@ -42,7 +42,8 @@ def main(submission: Path, *, out: Path = Path("graded"), assignment: str | None
     submitted = read_times(times) if times else {}
     record = read_submission_metadata(lms_metadata) if lms_metadata else None
     ensure_writable(out)
-    one_class = is_class_folder(submission, course, assignment)
+    # Gradescope's record is of one submission: what the student uploaded, whatever folders or zips it holds.
+    one_class = is_lms_download(submission) if lms_metadata else is_class_folder(submission, course, assignment)
     _check_fit(submission, one_class, shard, times, lms_metadata)
     if one_class:
         gradebook = grade_class(submission, out, paths=paths, course=course, assignment=assignment, jobs=jobs,
@@ -73,7 +74,8 @@ def _check_fit(submission: Path, one_class: bool, shard: str | None, times: Path
         raise KitError(f"--shard {shard} splits a class, but {submission} is one submission", path=submission,
                        fix="leave out --shard, or give the folder that holds the class's submissions")
     if lms_metadata is not None and one_class:
-        raise KitError(f"--lms-metadata is one submission's record, but {submission} is a class", path=lms_metadata,
+        raise KitError(f"--lms-metadata is one submission's record, but {submission} is a class's download from an "
+                       "LMS", path=lms_metadata,
                        fix="leave out --lms-metadata: a class's download (Gradescope's export) or --times gives "
                            "each submission's time")
     if lms_metadata is not None and times is not None:

@@ -115,12 +115,23 @@ def test_lms_metadata_is_one_submissions_record(tmp_path, submission_metadata):
     times.write_text("student,submitted_at\nblog_solution,2026-12-14T20:00:00+00:00\n")
     one_error(cli("grade", str(SAMPLE), "--out", str(tmp_path / "out"), "--lms-metadata", str(meta), "--times",
                   str(times)), "--times and --lms-metadata both give the submission's time", "Fix: pass one")
-    (tmp_path / "class").mkdir()
-    shutil.copytree(SAMPLE, tmp_path / "class" / "ann")
-    shutil.copytree(SAMPLE, tmp_path / "class" / "bo")
+    (tmp_path / "class").mkdir()  # Gradescope's export of a class
+    shutil.copytree(SAMPLE, tmp_path / "class" / "submission_1")
+    (tmp_path / "class" / "submission_metadata.yml").write_text("submission_1:\n  :submitters: []\n")
     one_error(cli("grade", str(tmp_path / "class"), "--out", str(tmp_path / "out"), "--lms-metadata", str(meta)),
-              "--lms-metadata is one submission's record", "is a class")
+              "--lms-metadata is one submission's record", "is a class's download from an LMS")
     assert not (tmp_path / "out").exists()
+
+
+def test_lms_metadata_grades_what_was_uploaded_as_one_submission(tmp_path, submission_metadata):
+    """Gradescope's upload of one folder (or one zip) is that student's submission, not a class of one."""
+    meta = submission_metadata(tmp_path / "submission_metadata.json", TWO_DAYS_LATE, DUE)
+    shutil.copytree(SAMPLE, tmp_path / "submission" / "my work")
+    proc = cli("grade", str(tmp_path / "submission"), "--out", str(tmp_path / "out"), "--lms-metadata", str(meta),
+               "--seed", "1")
+    assert proc.returncode == 0, proc.stderr
+    results = graded(tmp_path / "out")[0]
+    assert results["extra_data"]["raw_score"] == 100 and results["extra_data"]["late"]["penalty"] == 20
 
 
 # Extensions ------------------------------------------------------------------------------------------------------

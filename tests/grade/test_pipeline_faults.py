@@ -128,14 +128,9 @@ def test_a_sandbox_killed_mid_grading_is_regraded_to_full_marks(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_sandbox_that_never_starts_is_a_kit_error_and_exit_1(tmp_path):
-    """bubblewrap passes the kit's probe, then fails every sandbox."""
-    fake = tmp_path / "bin" / "bwrap"
-    fake.parent.mkdir()
-    fake.write_text('#!/bin/sh\n[ "$(eval echo \\${$#})" = /kit/wire.py ] && exec /usr/bin/bwrap "$@"\nexit 1\n')
-    fake.chmod(0o755)
+def test_a_sandbox_that_never_starts_is_a_kit_error_and_exit_1(tmp_path, bwrap_that_never_starts):
     proc = cli("grade", str(SAMPLE), "--out", str(tmp_path / "out"), "--seed", "4",
-               env={"PATH": f"{fake.parent}:{os.environ['PATH']}"})
+               env={"PATH": bwrap_that_never_starts})
     stdout, stderr = proc.communicate(timeout=120)
     results = json.loads((tmp_path / "out" / "results.json").read_text())
     assert results["extra_data"]["status"] == "kit-error", results["output"]

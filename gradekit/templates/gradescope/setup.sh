@@ -10,4 +10,5 @@ apt-get install -y python3 python3-pip python3-venv bubblewrap
 
 python3 -m venv "$ROOT/venv"
 "$ROOT/venv/bin/pip" install --no-cache-dir --upgrade pip
+# The versions the kit was tested with, pinned at export (under Python {{PYTHON}}): every image grades alike.
 "$ROOT/venv/bin/pip" install --no-cache-dir {{PACKAGES}}
