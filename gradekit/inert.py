@@ -2,7 +2,8 @@
 
 One neutraliser per sink: the terminal (escape sequences and control characters removed),
 Markdown (a fenced code block no line of the text can close), CSV (OWASP's rule against formula
-injection). HTML pages escape with `html.escape`, as every page of the kit does.
+injection). HTML pages escape on their own: the report and feedback pages through Jinja2's autoescaping, their
+Markdown rendered with raw HTML off (gradekit/pages.py).
 """
 
 from __future__ import annotations

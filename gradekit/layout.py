@@ -24,6 +24,7 @@ MUTANTS = "mutants"
 # What one grading writes in its --out folder.
 RESULTS = "results.json"
 FEEDBACK = "feedback.md"
+FEEDBACK_PAGE = "feedback.html"  # the same feedback as a page, written by `report`
 FIGURES = "figures"
 
 # What the kit writes into a class's --out folder, beside one folder per student.
@@ -137,6 +138,10 @@ class RunPaths:
     @property
     def feedback(self) -> Path:
         return self.out / FEEDBACK
+
+    @property
+    def feedback_page(self) -> Path:
+        return self.out / FEEDBACK_PAGE
 
     @property
     def figures(self) -> Path:

@@ -1,34 +1,40 @@
-"""The class report: one self-contained HTML page (summary, plots, the mistakes the hints
-recognised, a sortable table of students) and its plots as PNG files, rebuilt from results.json.
+"""The class report: one self-contained HTML page (summary, plots, the mistakes the hints recognised, a sortable
+table of students with how each grading ended and why) and its plots as PNG files, and each student's feedback as
+a page beside their feedback.md, all rebuilt from results.json.
 """
 
 from __future__ import annotations
 
 import base64
-import hashlib
 import io
 import statistics
+import textwrap
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from html import escape
 from pathlib import Path
-from string import Template
 from typing import Any
-from urllib.parse import quote
 
 from gradekit.console import echo
 from gradekit.content import open_course
 from gradekit.course import Assignment, Course
 from gradekit.errors import KitError
-from gradekit.gradebook import student_results
-from gradekit.layout import COURSE_FILE, FEEDBACK, REPORT, REPORT_FIGURES
-from gradekit.results import Results
 from gradekit.fsio import write_atomic
+from gradekit.grade.feedback import write_feedback_page
+from gradekit.gradebook import student_results
+from gradekit.layout import COURSE_FILE, FEEDBACK_PAGE, REPORT, REPORT_FIGURES, RunPaths
+from gradekit.pages import page_script, render_page
+from gradekit.results import Results
 
 PASS_MARK = 0.5  # a student passes with at least this fraction of the points
 ALT = {"score_distribution": "Histogram of the students' scores",
        "test_pass_rates": "Pass rate of every test, one bar per test",
        "mistakes": "How many students made each recognised mistake"}
+# Charts are drawn WIDTH_IN wide at DPI (sharp on dense screens) and shown at SHOWN_DPI CSS px per inch: 1000 px,
+# inside the page's 1100 px column, so a laptop shows them unscaled and FONT_PT text is 14 px tall.
+WIDTH_IN, DPI, SHOWN_DPI = 10.0, 200, 100
+FONT_PT = 10  # the charts' smallest text
+LABEL_CHARS = 45  # a bar label's line
 
 
 @dataclass(frozen=True)
@@ -46,20 +52,57 @@ class FrequentMistake:
     students: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Chart:
+    """A chart's PNG and the size in CSS px the page shows it at."""
+
+    stem: str
+    png: bytes
+    width: int
+    height: int
+
+    @property
+    def alt(self) -> str:
+        return ALT[self.stem]
+
+    @property
+    def data(self) -> str:
+        return base64.b64encode(self.png).decode()
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    kind: str  # how the page sorts it: text or num
+
+
+@dataclass(frozen=True)
+class StudentRow:
+    student: str
+    ending: str
+    reason: str
+    error: str
+    cells: list[tuple[str, str]]  # (sort value, shown) for the score, each part and the late penalty
+
+
 def write_report(graded: Path, course: Course, assignment: str | None = None) -> Path:
-    """Write `graded/report.html` and `graded/report/*.png` from `graded/<student>/results.json`."""
+    """Write `graded/report.html`, `graded/report/*.png` and each `graded/<student>/feedback.html` from
+    `graded/<student>/results.json`."""
     graded = Path(graded)
     results = _load(graded)
     name = assignment or _recorded_assignment(results) or course.default_assignment
     chosen = course.assignment(name)
     rates, mistakes = pass_rates(results, chosen), recognised_mistakes(results)
-    figures = {"score_distribution": score_figure(_scored(results), chosen.max_score),
-               "test_pass_rates": rates_figure(rates, list(chosen.parts)),
-               "mistakes": mistakes_figure(mistakes)}
-    for stem, png in figures.items():
-        write_atomic(graded / REPORT_FIGURES / f"{stem}.png", png)
+    charts = [chart("score_distribution", score_figure(_scored(results), chosen.max_score)),
+              chart("test_pass_rates", rates_figure(rates, list(chosen.parts))),
+              chart("mistakes", mistakes_figure(mistakes))]
+    for each in charts:
+        write_atomic(graded / REPORT_FIGURES / f"{each.stem}.png", each.png)
+    for student, res in results.items():
+        write_feedback_page(res, RunPaths(graded / student), student)
     path = graded / REPORT
-    write_atomic(path, render_report(graded, results, course, name, chosen, mistakes, figures))
+    write_atomic(path, render_report(results, course, name, chosen, mistakes, charts))
     return path
 
 
@@ -111,11 +154,11 @@ def short_hint(hint: str) -> str:
     return hint.split(":")[0].strip()[:70]
 
 
-def _figure(width: float, height: float) -> Any:
-    """A matplotlib Figure (imported here, not with the module: every command line run would pay ~0.2 s for it)."""
+def _figure(height: float) -> Any:
+    """A matplotlib Figure of the charts' width (imported here: every command line run would pay ~0.2 s for it)."""
     from matplotlib.figure import Figure
 
-    return Figure(figsize=(width, height))
+    return Figure(figsize=(WIDTH_IN, height), layout="constrained")
 
 
 def _integer_ticks() -> Any:
@@ -124,78 +167,92 @@ def _integer_ticks() -> Any:
     return MaxNLocator(integer=True)
 
 
-def _png(fig: Any) -> bytes:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
+def _readable(ax: Any) -> None:
+    """Ticks and axis labels in FONT_PT, the title two points larger."""
+    ax.tick_params(labelsize=FONT_PT)
+    for text in (ax.xaxis.label, ax.yaxis.label):
+        text.set_fontsize(FONT_PT)
+    ax.title.set_fontsize(FONT_PT + 2)
 
-    FigureCanvasAgg(fig)
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
-    return buffer.getvalue()
+
+def _wrapped(label: str) -> str:
+    """A bar's label in at most two lines, so that long test names leave the bars their room."""
+    return "\n".join(textwrap.wrap(label, LABEL_CHARS, max_lines=2, placeholder=" ..."))
 
 
-def score_figure(results: dict[str, Results], max_score: float) -> bytes:
+def score_figure(results: dict[str, Results], max_score: float) -> Any:
     """Histogram of the students' scores, with the mean and median marked."""
     scores = [r.score for r in results.values()]
-    fig = _figure(8, 4)
+    fig = _figure(4.5)
     ax = fig.add_subplot()
     ax.hist(scores, bins=10, range=(0, max_score), color="#4c72b0", edgecolor="white")
     ax.axvline(statistics.mean(scores), color="#c44e52", linestyle="--", label=f"mean {statistics.mean(scores):.1f}")
     ax.axvline(statistics.median(scores), color="#55a868", label=f"median {statistics.median(scores):.1f}")
     ax.set(xlabel=f"score (out of {max_score:g})", ylabel="students", title="Score distribution", xlim=(0, max_score))
     ax.yaxis.set_major_locator(_integer_ticks())
-    ax.legend()
-    return _png(fig)
+    ax.legend(fontsize=FONT_PT)
+    _readable(ax)
+    return fig
 
 
-def rates_figure(rates: list[PassRate], parts: list[str]) -> bytes:
+def rates_figure(rates: list[PassRate], parts: list[str]) -> Any:
     """One horizontal bar per test: the share of students passing it, labelled passed/total."""
-    fig = _figure(10, 1 + 0.32 * len(rates))
+    fig = _figure(1.2 + 0.45 * len(rates))
     ax = fig.add_subplot()
     colours = [f"C{parts.index(r.part) % 10}" if r.part in parts else "grey" for r in rates]
-    bars = ax.barh([r.name[:90] for r in rates], [100 * r.passed / r.total for r in rates], color=colours)
-    ax.bar_label(bars, labels=[f"{r.passed}/{r.total}" for r in rates], padding=3, fontsize=8)
+    bars = ax.barh([_wrapped(r.name) for r in rates], [100 * r.passed / r.total for r in rates], color=colours)
+    ax.bar_label(bars, labels=[f"{r.passed}/{r.total}" for r in rates], padding=3, fontsize=FONT_PT)
     ax.invert_yaxis()
     ax.set(xlim=(0, 112), xlabel="students passing (%)", title="Pass rate of every test")
-    ax.tick_params(axis="y", labelsize=8)
-    return _png(fig)
+    _readable(ax)
+    return fig
 
 
-def mistakes_figure(mistakes: list[FrequentMistake]) -> bytes:
+def mistakes_figure(mistakes: list[FrequentMistake]) -> Any:
     """How many students each recognised mistake was found in."""
-    fig = _figure(10, 1.2 + 0.35 * max(len(mistakes), 1))
+    fig = _figure(1.4 + 0.45 * max(len(mistakes), 1))
     ax = fig.add_subplot()
     if mistakes:
-        bars = ax.barh([f"{m.part}: {short_hint(m.hint)}" for m in mistakes], [len(m.students) for m in mistakes],
-                       color="#dd8452")
-        ax.bar_label(bars, padding=3, fontsize=8)
+        bars = ax.barh([_wrapped(f"{m.part}: {short_hint(m.hint)}") for m in mistakes],
+                       [len(m.students) for m in mistakes], color="#dd8452")
+        ax.bar_label(bars, padding=3, fontsize=FONT_PT)
         ax.invert_yaxis()
         ax.xaxis.set_major_locator(_integer_ticks())
     else:
-        ax.text(0.5, 0.5, "No recognised mistakes", ha="center", va="center", transform=ax.transAxes)
+        ax.text(0.5, 0.5, "No recognised mistakes", ha="center", va="center", transform=ax.transAxes,
+                fontsize=FONT_PT)
         ax.set(xticks=[], yticks=[])
     ax.set(xlabel="students", title="Recognised mistakes")
-    return _png(fig)
+    _readable(ax)
+    return fig
 
 
-def render_report(graded: Path, results: dict[str, Results], course: Course, name: str, assignment: Assignment,
-           mistakes: list[FrequentMistake], figures: dict[str, bytes]) -> str:
-    """The whole page; every text that comes from a student or a result is escaped."""
-    images = {f"{stem}_png": _img(png, ALT[stem]) for stem, png in figures.items()}
-    return PAGE.substitute(
-        title=escape(f"{course.course}: {assignment.title}"),
-        summary=_summary(results, assignment),
-        mistakes_table=_mistakes_table(mistakes),
-        table=_students_table(graded, results, assignment),
-        footer=escape(f"Course version {course.version}, assignment {name}, "
-                      f"made {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC from {len(results)} results.json files."),
-        script=SCRIPT, script_hash=SCRIPT_HASH, **images)
+def chart(stem: str, fig: Any) -> Chart:
+    """`fig` as a PNG of DPI, shown at SHOWN_DPI."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=DPI)
+    width, height = fig.get_size_inches() * SHOWN_DPI
+    return Chart(stem, buffer.getvalue(), round(width), round(height))
 
 
-def _img(png: bytes, alt: str) -> str:
-    return f'<img src="data:image/png;base64,{base64.b64encode(png).decode()}" alt="{escape(alt)}">'
+def render_report(results: dict[str, Results], course: Course, name: str, assignment: Assignment,
+                  mistakes: list[FrequentMistake], charts: list[Chart]) -> str:
+    """The whole page (the template escapes every text that comes from a student or a result)."""
+    script, source = page_script("sort.js")
+    footer = (f"Course version {course.version}, assignment {name}, made {datetime.now(timezone.utc):%Y-%m-%d %H:%M}"
+              f" UTC from {len(results)} results.json files.")
+    return render_page("report.html", title=f"Class report: {course.course}: {assignment.title}",
+                       policy=f"default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src {source}",
+                       summary=_summary(results, assignment), charts={c.stem: c for c in charts},
+                       mistakes=mistakes, heads=_heads(assignment), feedback_page=FEEDBACK_PAGE,
+                       rows=[_student_row(s, r, assignment) for s, r in sorted(results.items())],
+                       footer=footer, script=script)
 
 
-def _summary(results: dict[str, Results], assignment: Assignment) -> str:
+def _summary(results: dict[str, Results], assignment: Assignment) -> list[tuple[str, str]]:
     most = assignment.max_score
     scores = [r.score for r in _scored(results).values()] or [float("nan")]
     passed = sum(s >= PASS_MARK * most for s in scores)
@@ -207,128 +264,32 @@ def _summary(results: dict[str, Results], assignment: Assignment) -> str:
              ("pass rate", f"{100 * passed / len(scores):.0f}% ({passed} scored at least {PASS_MARK:.0%} of the points)"),
              ("full marks", f"{sum(s >= most for s in scores)}"),
              ("late", f"{sum(bool(_penalty(r)) for r in results.values())} with a penalty")]
+    endings = Counter(r.ending for r in results.values())
+    items.append(("ended as", ", ".join(f"{n} {ending}" for ending, n in sorted(endings.items()))))
     if failed_to_grade:
         items.append(("could not be graded", ", ".join(failed_to_grade)))
     if kit_errors:
         items.append(("kit errors (no score; the next run regrades them)", ", ".join(kit_errors)))
-    return "\n".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in items)
+    return items
 
 
 def _penalty(res: Results) -> float:
     return float((res.extra_data.get("late") or {}).get("penalty", 0.0))
 
 
-def _mistakes_table(mistakes: list[FrequentMistake]) -> str:
-    if not mistakes:
-        return "<p>No failed test named a known mistake.</p>"
-    rows = "\n".join(
-        f"<tr><td>{len(m.students)}</td><td>{escape(m.part)}</td><td>{escape(m.hint)}</td>"
-        f"<td><details><summary>show</summary>{escape(', '.join(m.students))}</details></td></tr>"
-        for m in mistakes)
-    return ('<table><thead><tr><th scope="col">students</th><th scope="col">part</th><th scope="col">hint given</th>'
-            f'<th scope="col">who</th></tr></thead><tbody>{rows}</tbody></table>')
+def _heads(assignment: Assignment) -> list[Column]:
+    return [Column("student", "student", "text"), Column("status", "status", "text"),
+            Column("score", f"score /{assignment.max_score:g}", "num"),
+            *(Column(p, f"{p} /{spec.points:g}", "num") for p, spec in assignment.parts.items()),
+            Column("late", "late penalty", "num")]
 
 
-def _students_table(graded: Path, results: dict[str, Results], assignment: Assignment) -> str:
-    heads = [("student", "student", "text"), ("status", "status", "text"),
-             ("score", f"score /{assignment.max_score:g}", "num"),
-             *((p, f"{p} /{spec.points:g}", "num") for p, spec in assignment.parts.items()),
-             ("late", "late penalty", "num")]
-    head = "".join(f'<th scope="col" data-key="{escape(key)}" data-type="{kind}"'
-                   f'{" aria-sort=ascending" if key == "student" else ""}>{escape(label)}</th>'
-                   for key, label, kind in heads)
-    body = "\n".join(_student_row(graded, student, res, assignment) for student, res in sorted(results.items()))
-    return (f'<table id="students"><thead><tr>{head}<th scope="col">feedback</th></tr></thead>'
-            f"<tbody>\n{body}\n</tbody></table>")
-
-
-def _student_row(graded: Path, student: str, res: Results, assignment: Assignment) -> str:
+def _student_row(student: str, res: Results, assignment: Assignment) -> StudentRow:
     parts = res.part_scores()
     values = [res.score, *(parts.get(p, (0.0, 0.0))[0] for p in assignment.parts), _penalty(res)]
-    cells = "".join(f'<td data-v="{v:.6g}">{round(v, 2):g}</td>' if res.has_score else '<td data-v="-1">kit error</td>'
-                    for v in values)
-    feedback = (f'<a href="{escape(quote(student))}/feedback.md">feedback.md</a>'
-                if (graded / student / FEEDBACK).exists() else "none")
+    cells = [(f"{v:.6g}", f"{round(v, 2):g}") if res.has_score else ("-1", "kit error") for v in values]
     error = res.extra_data.get("error") or (res.reason if not res.has_score else "")
-    attrs = f' class="error" title="{escape(str(error))}"' if error else ""
-    why = f'<td data-v="{escape(res.ending)}" title="{escape(res.reason)}">{escape(res.ending)}' + \
-        (f'<br><small>{escape(res.reason)}</small>' if res.reason else "") + "</td>"
-    return (f'<tr{attrs}><th scope="row" data-v="{escape(student)}">{escape(student)}</th>{why}{cells}'
-            f'<td>{feedback}</td></tr>')
-
-
-# Sorting: on load and on every change of the URL's #sort=<column>-<asc|desc>, which a header click sets.
-SCRIPT = """
-(() => {
-  const table = document.getElementById("students"), body = table.tBodies[0];
-  const heads = [...table.tHead.rows[0].cells];
-  function apply() {
-    const m = /^#sort=(.+)-(asc|desc)$/.exec(decodeURIComponent(location.hash));
-    const col = m ? heads.findIndex(th => th.dataset.key === m[1]) : -1;
-    if (col < 0) return;
-    const sign = m[2] === "asc" ? 1 : -1, num = heads[col].dataset.type === "num";
-    const v = tr => tr.cells[col].dataset.v;
-    body.append(...[...body.rows].sort((a, b) => sign * (num ? v(a) - v(b) : v(a).localeCompare(v(b)))));
-    heads.forEach((th, i) => th.setAttribute("aria-sort", i === col ? (sign > 0 ? "ascending" : "descending") : "none"));
-  }
-  heads.filter(th => th.dataset.key).forEach(th => th.addEventListener("click", () => {
-    const now = th.getAttribute("aria-sort"), first = th.dataset.type === "num" ? "desc" : "asc";
-    const dir = now === "ascending" ? "desc" : now === "descending" ? "asc" : first;
-    location.hash = "sort=" + encodeURIComponent(th.dataset.key) + "-" + dir;
-  }));
-  addEventListener("hashchange", apply);
-  apply();
-})();
-"""
-# Only this script may run (its hash is in the page's policy): no inline handler, whatever the text.
-SCRIPT_HASH = "sha256-" + base64.b64encode(hashlib.sha256(SCRIPT.encode()).digest()).decode()
-
-PAGE = Template("""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy"
-      content="default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src '$script_hash'">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Class report: $title</title>
-<style>
-body { font: 15px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 1100px; padding: 0 1em; color: #222; }
-h1 { font-size: 1.5em; } h2 { margin-top: 1.8em; border-bottom: 1px solid #ddd; }
-dl { display: grid; grid-template-columns: max-content auto; gap: .2em 1.2em; }
-dt { font-weight: 600; } dd { margin: 0; }
-img { max-width: 100%; height: auto; }
-table { border-collapse: collapse; margin: 1em 0; }
-th, td { border: 1px solid #ccc; padding: .25em .6em; text-align: left; vertical-align: top; }
-td[data-v] { text-align: right; font-variant-numeric: tabular-nums; }
-thead th { background: #f2f2f2; }
-thead th[data-key] { cursor: pointer; user-select: none; }
-th[aria-sort=ascending]::after { content: " \\25B2"; } th[aria-sort=descending]::after { content: " \\25BC"; }
-tbody tr:nth-child(even) { background: #fafafa; } tr.error { background: #fde8e8 !important; }
-footer { margin-top: 2em; color: #666; font-size: .9em; }
-</style>
-</head>
-<body>
-<h1>Class report: $title</h1>
-<h2>Summary</h2>
-<dl>
-$summary
-</dl>
-<h2>Score distribution</h2>
-$score_distribution_png
-<h2>Pass rate of every test</h2>
-$test_pass_rates_png
-<h2>Most frequent mistakes</h2>
-<p>Mistakes the graders recognised and named in a hint, counted once per student.</p>
-$mistakes_png
-$mistakes_table
-<h2>Students</h2>
-<p>Click a column header to sort (again to reverse); a link such as <code>#sort=score-desc</code> opens sorted.</p>
-$table
-<footer>$footer</footer>
-<script>$script</script>
-</body>
-</html>
-""")
+    return StudentRow(student, res.ending, res.reason, str(error or ""), cells)
 
 
 def main(graded: Path = Path("graded"), *, assignment: str | None = None,
@@ -336,5 +297,6 @@ def main(graded: Path = Path("graded"), *, assignment: str | None = None,
     """Class report of GRADED (the --out folder of a class `grade`): GRADED/report.html and PNGs."""
     _, course = open_course(course_file, content=False)
     page = write_report(graded, course, assignment)
-    echo(f"Wrote {page} (self-contained; figures also as PNG in {page.parent / REPORT_FIGURES})")
+    echo(f"Wrote {page} (self-contained; figures also as PNG in {page.parent / REPORT_FIGURES}) "
+         f"and each student's {FEEDBACK_PAGE}")
     return 0

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import shutil
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -13,11 +14,13 @@ from types import ModuleType
 
 import jsonschema
 import pytest
+import yaml
 
 from gradekit.course import Course, load_course
 from gradekit.results import SCHEMA
 
 ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "samples" / "blog_solution"
 # Content modules import each other by plain name; both reference/ and exercises/ define them.
 SIBLINGS = ("neural_network", "mnist_data")
 
@@ -115,3 +118,25 @@ def bwrap_that_never_starts(tmp_path) -> str:
     fake.write_text('#!/bin/sh\n[ "$(eval echo \\${$#})" = /kit/wire.py ] && exec /usr/bin/bwrap "$@"\nexit 1\n')
     fake.chmod(0o755)
     return f"{fake.parent}:{os.environ['PATH']}"
+
+
+def endings_class(base: Path) -> tuple[Path, Path]:
+    """A copy of the course whose calls time out after 1 s, and a class with one submission per ending: ann the
+    blog's solution (graded), cy a syntax error (not importing), dee a hang (timed out), eve no code (empty).
+
+    Returns the copy's course.yaml and the class folder.
+    """
+    for folder in ("reference", "graders", "notes", "exercises"):
+        shutil.copytree(ROOT / folder, base / folder, ignore=shutil.ignore_patterns("__pycache__", "*.png"))
+    course = yaml.safe_load((ROOT / "course.yaml").read_text())
+    course["limits"]["call_timeout_s"] = 1
+    (base / "course.yaml").write_text(yaml.safe_dump(course, sort_keys=False))
+    cls = base / "class"
+    for student in ("ann", "cy", "dee"):
+        shutil.copytree(SAMPLE, cls / student)
+    (cls / "cy" / "neural_network.py").write_text("def conv2d(image, kernel, stride=1):\n    return (\n")
+    with open(cls / "dee" / "conv_exercises.py", "a") as fh:
+        fh.write("\n\ndef exercise_2():\n    while True:\n        pass\n")
+    (cls / "eve").mkdir()
+    (cls / "eve" / "notes.txt").write_text("I ran out of time")
+    return base / "course.yaml", cls

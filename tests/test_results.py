@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
-from pathlib import Path
 
-import yaml
-
+from conftest import ROOT, endings_class
 from gradekit.gradebook import closing_line
 from gradekit import results as model
 from gradekit.results import KIT_ERROR, NO_SUBMISSION, Results
-
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = ROOT / "samples" / "blog_solution"
 
 
 def a_test(part: str, passed: bool, **fields) -> model.TestResult:
@@ -71,28 +65,14 @@ def test_the_closing_line_names_who_ended_how():
 
 
 def test_a_class_run_prints_each_ending_and_the_report_shows_the_reason(tmp_path):
-    for folder in ("reference", "graders", "notes"):
-        shutil.copytree(ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__", "*.png"))
-    course = yaml.safe_load((ROOT / "course.yaml").read_text())
-    course["limits"]["call_timeout_s"] = 1
-    (tmp_path / "course.yaml").write_text(yaml.safe_dump(course, sort_keys=False))
-    shutil.copytree(ROOT / "exercises", tmp_path / "exercises")
-    cls = tmp_path / "class"
-    shutil.copytree(SAMPLE, cls / "ann")
-    shutil.copytree(SAMPLE, cls / "cy")
-    (cls / "cy" / "neural_network.py").write_text("def conv2d(image, kernel, stride=1):\n    return (\n")
-    shutil.copytree(SAMPLE, cls / "dee")
-    with open(cls / "dee" / "conv_exercises.py", "a") as fh:
-        fh.write("\n\ndef exercise_2():\n    while True:\n        pass\n")
-    (cls / "eve").mkdir()
-    (cls / "eve" / "notes.txt").write_text("I ran out of time")
+    course_file, cls = endings_class(tmp_path)
     run = [sys.executable, str(ROOT / "cli.py")]
     proc = subprocess.run([*run, "grade", str(cls), "--out", str(tmp_path / "out"), "-j", "2", "--course",
-                           str(tmp_path / "course.yaml")], capture_output=True, text=True, timeout=600)
+                           str(course_file)], capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "4 graded (1 not importing: cy; 1 timed out: dee; 1 empty: eve)" in proc.stdout, proc.stdout
     assert "cy: " in proc.stdout and "(not importing: conv_exercises.py did not import: SyntaxError in neural_network.py" in proc.stdout
-    report = subprocess.run([*run, "report", str(tmp_path / "out"), "--course", str(tmp_path / "course.yaml")],
+    report = subprocess.run([*run, "report", str(tmp_path / "out"), "--course", str(course_file)],
                             capture_output=True, text=True, timeout=300)
     assert report.returncode == 0, report.stderr
     page = (tmp_path / "out" / "report.html").read_text()

@@ -1,11 +1,12 @@
-"""What a student reads of a grade: the feedback report (Markdown, with their plots), the terminal table,
-and `check`'s line per part. All are read from the results' fields; none parses text back."""
+"""What a student reads of a grade: the feedback report (Markdown, with their plots, and the same as a page),
+the terminal table, and `check`'s line per part. All are read from the results' fields; none parses text back."""
 
 from __future__ import annotations
 
 from gradekit.fsio import write_atomic
 from gradekit.inert import for_markdown
-from gradekit.layout import RunPaths
+from gradekit.layout import REPORT, RunPaths
+from gradekit.pages import markdown_html, render_page
 from gradekit.results import Results, TestResult
 
 
@@ -53,9 +54,22 @@ def status_word(results: Results, part: str) -> str:
     return f"failing {sum(t.status == 'failed' for t in tests)} of {len(tests)}"
 
 
+def figure_names(run: RunPaths) -> list[str]:
+    """The plots a grading saved in `run.figures`, by name."""
+    return sorted(p.stem for p in run.figures.glob("*.png")) if run.figures.exists() else []
+
+
 def write_feedback(results: Results, run: RunPaths) -> None:
-    figures = sorted(p.stem for p in run.figures.glob("*.png")) if run.figures.exists() else []
-    write_atomic(run.feedback, feedback_markdown(results.for_student(), figures))
+    write_atomic(run.feedback, feedback_markdown(results.for_student(), figure_names(run)))
+
+
+def write_feedback_page(results: Results, run: RunPaths, student: str) -> None:
+    """feedback.html beside feedback.md, from the same Markdown: the student's plots shown from figures/, and
+    nothing the student wrote read as HTML."""
+    body = markdown_html(feedback_markdown(results.for_student(), figure_names(run)))
+    page = render_page("feedback.html", title=f"Feedback: {student}", student=student, feedback=body, report=REPORT,
+                       policy="default-src 'none'; img-src 'self'; style-src 'unsafe-inline'")
+    write_atomic(run.feedback_page, page)
 
 
 def summary_table(results: Results) -> str:
