@@ -106,10 +106,9 @@ def release_assignment(paths: KitPaths, course: Course, key: str, dest: Path, *,
     fmt = "notebook" if notebook else "py"
     previous = claim_folder(dest, fmt, key).get("files", {})
     one = single_assignment(course, key)
-    support = support_from_reference(paths, course)  # the whole course's: no assignment's files are support
-    work = {Path(EXERCISES) / name: data for name, data in support.items()}
-    work.update({Path(EXERCISES) / name: data for name, data in _student_files(paths, one, key, notebook).items()})
-    data = {name: content for name, content in support.items() if not name.endswith(".py")}
+    work = handout_work(paths, course, key, notebook=notebook)
+    data = {name: content for name, content in support_from_reference(paths, course).items()
+            if not name.endswith(".py")}
     tests = public_tests(paths, one.assignments[key])
     graders = graders_folder(paths, tests)
     files = {**work, **_engine_files(paths), Path(COURSE_FILE): course_yaml(one, key, list(tests)).encode("utf-8")}
@@ -121,6 +120,16 @@ def release_assignment(paths: KitPaths, course: Course, key: str, dest: Path, *,
     written, kept = write_release(dest, files, previous, {"format": fmt, "assignment": key,
                                                           "course_version": course.version})
     return Released(dest, f"the {'notebook ' if notebook else ''}handout of {key}", written, kept)
+
+
+def handout_work(paths: KitPaths, course: Course, key: str, *, notebook: bool = False) -> dict[Path, bytes]:
+    """Assignment `key`'s exercises/ as handed out: the course's support files, the assignment's stubs and its
+    provided functions whole (or its notebook)."""
+    support = support_from_reference(paths, course)  # the whole course's: no assignment's files are support
+    work = {Path(EXERCISES) / name: data for name, data in support.items()}
+    own = _student_files(paths, single_assignment(course, key), key, notebook)
+    work.update({Path(EXERCISES) / name: data for name, data in own.items()})
+    return work
 
 
 def _student_files(paths: KitPaths, course: Course, key: str, notebook: bool) -> dict[str, bytes]:
