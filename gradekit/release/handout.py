@@ -29,7 +29,6 @@ from gradekit.errors import KitError
 from gradekit.fsio import runtime_dependencies
 from gradekit.layout import COURSE_FILE, EXERCISES, GRADERS, REFERENCE, KitPaths, files_under
 from gradekit.release.folder import Released, claim_folder, course_yaml, single_assignment, write_release
-from gradekit.release.notebook import handout_notebook, notebook_bytes
 from gradekit.release.public_tests import graders_folder, public_tests
 from gradekit.release.readme import readme
 from gradekit.release.record import recorded_answers
@@ -57,14 +56,17 @@ def release_handout(root: Path, course: Course, dest: Path | None = None) -> Rel
     dest = Path(dest) if dest is not None else paths.exercises
     elsewhere = f"move {dest} away (or delete it if nothing in it is yours), then release again"
     previous = claim_folder(dest, "exercises", None, elsewhere).get("files", {})
-    contents = {}
-    for path in reference_files(paths, course):
-        relative = path.relative_to(paths.reference)
-        contents[relative] = _stubbed(path, paths, course) if path.suffix == ".py" else path.read_bytes()
+    contents = exercises_files(paths, course)
     notes = {key: assignment_notes(paths, course, key) for key in course.assignments}
     contents[Path("README.md")] = readme(course, contents, notes).encode("utf-8")
     written, kept = write_release(dest, contents, previous, {"format": "exercises", "course_version": course.version})
     return Released(dest, "the course's exercises", written, kept)
+
+
+def exercises_files(paths: KitPaths, course: Course) -> dict[Path, bytes]:
+    """The course's exercises/ but its README: reference/ with every solution stubbed."""
+    return {path.relative_to(paths.reference): _stubbed(path, paths, course) if path.suffix == ".py"
+            else path.read_bytes() for path in reference_files(paths, course)}
 
 
 def reference_files(paths: KitPaths, course: Course) -> list[Path]:
@@ -136,6 +138,10 @@ def _student_files(paths: KitPaths, course: Course, key: str, notebook: bool) ->
     """The assignment's files with stubs for its parts and the provided functions whole (or its notebook)."""
     assignment = course.assignments[key]
     if notebook:
+        # Imported here: nbformat and what it loads take ~0.9 s, which the similarity check, reading a .py handout,
+        # would pay.
+        from gradekit.release.notebook import handout_notebook, notebook_bytes
+
         return {f"{key}.ipynb": notebook_bytes(handout_notebook(paths, course, key))}
     return {name: _stubbed(paths.reference / name, paths, course, assignment) for name in assignment.files}
 
