@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from gradekit.content import open_course
+from gradekit.release.handout import handout_work
 from similarity_set import build
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,6 +69,17 @@ def test_similar_sets_aside_the_chosen_assignments_handout(labelled, tmp_path) -
     assert "library&#x27;s exercises/neural_network.py" in page and "part-4.2&#x27;s" not in page
     assert "Not compared, untouched handout: stubs\n" in proc.stdout
     assert "Not compared, little own code: untouched-1, untouched-2\n" in proc.stdout
+
+
+def test_similar_knows_the_untouched_notebook_handout(tmp_path) -> None:
+    paths, course = open_course(ROOT / "course.yaml")
+    notebook = handout_work(paths, course, "part-4.2", notebook=True)[Path("exercises") / "part-4.2.ipynb"]
+    (tmp_path / "class").mkdir()
+    for student in ("nia", "noa"):
+        (tmp_path / "class" / f"{student}.ipynb").write_bytes(notebook)
+    proc = similar(str(tmp_path / "class"), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 0, proc.stderr
+    assert "0 pair(s)" in proc.stdout and "Not compared, untouched handout: nia, noa\n" in proc.stdout
 
 
 @pytest.mark.parametrize("args, says", [
