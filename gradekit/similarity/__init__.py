@@ -32,6 +32,8 @@ Lines = dict[str, list[str]]  # a student's file -> its lines
 
 @dataclass(frozen=True)
 class Similarity:
+    """What the check found: the pairs to look at, and the students it could not compare."""
+
     pairs: list[Pair]  # those at or above the threshold, the most similar first
     uncompared: list[Uncompared]  # in the class's order
 
@@ -47,7 +49,8 @@ def similarity_report(folder: Path, out: Path, *, handout: Files, excluded: File
         raise KitError("class folder not found", path=folder, fix="pass the folder holding one folder, .zip or "
                        ".ipynb per student, or the folder or zip an LMS downloads")
     given = {**handout, **(excluded or {})}
-    known = (grams_of(handout), grams_of(given))
+    handout_grams = grams_of(handout)
+    known = (handout_grams, handout_grams | grams_of(excluded or {}))
     codes: list[Code] = []
     uncompared: list[Uncompared] = []
     notes: list[str] = []

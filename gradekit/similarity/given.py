@@ -56,9 +56,9 @@ def blog_code(paths: KitPaths, course: Course) -> Files:
 
 
 def listings(files: tuple[Path, ...]) -> Files:
-    """The files passed with --exclude, by name."""
+    """The files passed with --exclude, by their path."""
     for path in map(Path, files):
         if not path.is_file():
             raise KitError("file to exclude not found", path=path,
                            fix="pass a .py file of code everyone had, such as a listing of the blog")
-    return {path.name: path.read_bytes() for path in map(Path, files)}
+    return {str(path): path.read_bytes() for path in map(Path, files)}
