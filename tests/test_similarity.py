@@ -86,10 +86,10 @@ def test_similarity_report_page_shows_both_sources_escaped(klass: Path, tmp_path
 
 
 def test_similarity_report_reports_broken_submissions(klass: Path, tmp_path: Path) -> None:
-    found = similarity_report(klass, tmp_path, handout=HANDOUT)
-    assert [str(u) for u in found.uncompared][:1] == ["fay: empty, no Python code"]
-    assert "gus: unreadable" in str(found.uncompared[1]) and "not a readable zip file" in str(found.uncompared[1])
-    assert str(found.uncompared[2]).startswith("hal: little own code, only ")
+    fay, gus, hal = similarity_report(klass, tmp_path, handout=HANDOUT).uncompared
+    assert (fay.student, fay.status, fay.detail) == ("fay", "empty", "no Python code")
+    assert (gus.student, gus.status) == ("gus", "unreadable") and "not a readable zip file" in gus.detail
+    assert (hal.student, hal.status) == ("hal", "little own code") and hal.detail.startswith("only ")
     page = (tmp_path / "similarity.html").read_text(encoding="utf-8")
     assert "<td>fay</td><td>empty</td><td>no Python code</td>" in page and "not a readable zip file" in page
     assert "hal: conv.py is not Python after line" in page and "compared up to there" in page

@@ -50,9 +50,6 @@ class Uncompared:
     status: str
     detail: str
 
-    def __str__(self) -> str:
-        return f"{self.student}: {self.status}" + (f", {self.detail}" if self.detail else "")
-
 
 def own_code(student: str, tokens: list[Token], excluded: set[int], sources: dict[str, list[str]]) -> Code:
     """Set aside every token covered by an `excluded` k-gram (code everyone had); index the k-grams left.
