@@ -1,5 +1,5 @@
 """The similarity check: a renamed, reformatted copy is flagged; independent code and code shared only
-through the handout are not; broken submissions are noted, never fatal."""
+through the handout are not; broken submissions are reported, never fatal."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 
 from gradekit.errors import KitError
-from gradekit.similarity import normalise, similarity_report
+from gradekit.similarity import similarity_report
+from gradekit.similarity.tokens import normalise
 
 DATA = Path(__file__).parent / "data" / "similarity"
-HANDOUT = [DATA / "handout.py"]
+HANDOUT = {"handout.py": (DATA / "handout.py").read_bytes()}
 # ana and ben<i>: the same code, renamed, reformatted, commented differently; cho, dee, eli: independent.
 STUDENTS = {"ana": "ana", "ben<i>": "ben", "cho": "cho", "dee": "dee", "eli": "eli"}
 
@@ -46,29 +47,31 @@ def test_normalise_ignores_names_comments_docstrings_and_layout() -> None:
 
 
 def test_similarity_report_flags_the_renamed_copy_only(klass: Path, tmp_path: Path) -> None:
-    pairs = similarity_report(klass, tmp_path / "out", handout=HANDOUT)
+    pairs = similarity_report(klass, tmp_path / "out", handout=HANDOUT).pairs
     assert [(p.student_a, p.student_b) for p in pairs] == [("ana", "ben<i>")]
     assert pairs[0].score > 0.95 and pairs[0].shared_tokens > 150
     with open(tmp_path / "out" / "similarity.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
-    assert rows == [{"student_a": "ana", "student_b": "ben<i>", "score": f"{pairs[0].score:.4f}",
-                     "shared_tokens": str(pairs[0].shared_tokens)}]
+    assert rows[0] == {"student_a": "ana", "student_b": "ben<i>", "score": f"{pairs[0].score:.4f}",
+                       "shared_tokens": str(pairs[0].shared_tokens), "note": ""}
+    assert [(r["student_a"], r["student_b"], r["note"]) for r in rows[1:]] == [
+        ("fay", "", "empty"), ("gus", "", "unreadable"), ("hal", "", "little own code")]
 
 
 def test_similarity_report_scores_independent_code_low(klass: Path, tmp_path: Path) -> None:
-    scores = {(p.student_a, p.student_b): p.score for p in similarity_report(klass, tmp_path, handout=HANDOUT,
-                                                                             threshold=0)}
+    found = similarity_report(klass, tmp_path, handout=HANDOUT, threshold=0)
+    scores = {(p.student_a, p.student_b): p.score for p in found.pairs}
     assert len(scores) == 10  # five comparable students; fay, gus and hal (only handout code) are notes
     assert all(score < 0.3 for pair, score in scores.items() if pair != ("ana", "ben<i>")), scores
 
 
 def test_similarity_report_discounts_the_handout(klass: Path, tmp_path: Path) -> None:
     """dee and eli share only the handout's provided code: alike without the handout, apart with it."""
-    def score(handout: list[Path]) -> float:
-        pairs = similarity_report(klass, tmp_path / "out", handout=handout, threshold=0)
+    def score(handout: dict[str, bytes]) -> float:
+        pairs = similarity_report(klass, tmp_path / "out", handout=handout, threshold=0).pairs
         return next(p.score for p in pairs if (p.student_a, p.student_b) == ("dee", "eli"))
 
-    assert score([]) > 0.5
+    assert score({}) > 0.5
     assert score(HANDOUT) < 0.2
 
 
@@ -82,19 +85,21 @@ def test_similarity_report_page_shows_both_sources_escaped(klass: Path, tmp_path
     assert "src=" not in page and "<script" not in page
 
 
-def test_similarity_report_notes_broken_submissions(klass: Path, tmp_path: Path) -> None:
-    similarity_report(klass, tmp_path, handout=HANDOUT)
+def test_similarity_report_reports_broken_submissions(klass: Path, tmp_path: Path) -> None:
+    fay, gus, hal = similarity_report(klass, tmp_path, handout=HANDOUT).uncompared
+    assert (fay.student, fay.status, fay.detail) == ("fay", "empty", "no Python code")
+    assert (gus.student, gus.status) == ("gus", "unreadable") and "not a readable zip file" in gus.detail
+    assert (hal.student, hal.status) == ("hal", "little own code") and hal.detail.startswith("only ")
     page = (tmp_path / "similarity.html").read_text(encoding="utf-8")
-    assert "fay: skipped, no Python code" in page
-    assert "gus: skipped" in page and "not a readable zip file" in page
+    assert "<td>fay</td><td>empty</td><td>no Python code</td>" in page and "not a readable zip file" in page
     assert "hal: conv.py is not Python after line" in page and "compared up to there" in page
-    assert "hal: notes.py is not Python after line 0" in page and "hal: not compared" in page
+    assert "hal: notes.py is not Python after line 0" in page
 
 
-def test_similarity_report_missing_handout_names_the_file(klass: Path, tmp_path: Path) -> None:
+def test_similarity_report_code_to_exclude_must_be_python(klass: Path, tmp_path: Path) -> None:
     with pytest.raises(KitError) as caught:
-        similarity_report(klass, tmp_path, handout=[tmp_path / "nope.py"])
-    assert caught.value.path == str(tmp_path / "nope.py") and "exercises" in caught.value.fix
+        similarity_report(klass, tmp_path, handout=HANDOUT, excluded={"listing.py": b'"""unterminated\n'})
+    assert caught.value.path == "listing.py" and ".py" in caught.value.fix
 
 
 def test_similarity_report_missing_class_folder_names_it(tmp_path: Path) -> None:

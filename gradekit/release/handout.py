@@ -29,7 +29,6 @@ from gradekit.errors import KitError
 from gradekit.fsio import runtime_dependencies
 from gradekit.layout import COURSE_FILE, EXERCISES, GRADERS, REFERENCE, KitPaths, files_under
 from gradekit.release.folder import Released, claim_folder, course_yaml, single_assignment, write_release
-from gradekit.release.notebook import handout_notebook, notebook_bytes
 from gradekit.release.public_tests import graders_folder, public_tests
 from gradekit.release.readme import readme
 from gradekit.release.record import recorded_answers
@@ -57,14 +56,17 @@ def release_handout(root: Path, course: Course, dest: Path | None = None) -> Rel
     dest = Path(dest) if dest is not None else paths.exercises
     elsewhere = f"move {dest} away (or delete it if nothing in it is yours), then release again"
     previous = claim_folder(dest, "exercises", None, elsewhere).get("files", {})
-    contents = {}
-    for path in reference_files(paths, course):
-        relative = path.relative_to(paths.reference)
-        contents[relative] = _stubbed(path, paths, course) if path.suffix == ".py" else path.read_bytes()
+    contents = exercises_files(paths, course)
     notes = {key: assignment_notes(paths, course, key) for key in course.assignments}
     contents[Path("README.md")] = readme(course, contents, notes).encode("utf-8")
     written, kept = write_release(dest, contents, previous, {"format": "exercises", "course_version": course.version})
     return Released(dest, "the course's exercises", written, kept)
+
+
+def exercises_files(paths: KitPaths, course: Course) -> dict[Path, bytes]:
+    """The course's exercises/ but its README: reference/ with every solution stubbed."""
+    return {path.relative_to(paths.reference): _stubbed(path, paths, course) if path.suffix == ".py"
+            else path.read_bytes() for path in reference_files(paths, course)}
 
 
 def reference_files(paths: KitPaths, course: Course) -> list[Path]:
@@ -106,10 +108,9 @@ def release_assignment(paths: KitPaths, course: Course, key: str, dest: Path, *,
     fmt = "notebook" if notebook else "py"
     previous = claim_folder(dest, fmt, key).get("files", {})
     one = single_assignment(course, key)
-    support = support_from_reference(paths, course)  # the whole course's: no assignment's files are support
-    work = {Path(EXERCISES) / name: data for name, data in support.items()}
-    work.update({Path(EXERCISES) / name: data for name, data in _student_files(paths, one, key, notebook).items()})
-    data = {name: content for name, content in support.items() if not name.endswith(".py")}
+    work = handout_work(paths, course, key, notebook=notebook)
+    data = {name: content for name, content in support_from_reference(paths, course).items()
+            if not name.endswith(".py")}
     tests = public_tests(paths, one.assignments[key])
     graders = graders_folder(paths, tests)
     files = {**work, **_engine_files(paths), Path(COURSE_FILE): course_yaml(one, key, list(tests)).encode("utf-8")}
@@ -123,10 +124,24 @@ def release_assignment(paths: KitPaths, course: Course, key: str, dest: Path, *,
     return Released(dest, f"the {'notebook ' if notebook else ''}handout of {key}", written, kept)
 
 
+def handout_work(paths: KitPaths, course: Course, key: str, *, notebook: bool = False) -> dict[Path, bytes]:
+    """Assignment `key`'s exercises/ as handed out: the course's support files, the assignment's stubs and its
+    provided functions whole (or its notebook)."""
+    support = support_from_reference(paths, course)  # the whole course's: no assignment's files are support
+    work = {Path(EXERCISES) / name: data for name, data in support.items()}
+    own = _student_files(paths, single_assignment(course, key), key, notebook)
+    work.update({Path(EXERCISES) / name: data for name, data in own.items()})
+    return work
+
+
 def _student_files(paths: KitPaths, course: Course, key: str, notebook: bool) -> dict[str, bytes]:
     """The assignment's files with stubs for its parts and the provided functions whole (or its notebook)."""
     assignment = course.assignments[key]
     if notebook:
+        # Imported here: nbformat and what it loads take ~0.9 s, which the similarity check, reading a .py handout,
+        # would pay.
+        from gradekit.release.notebook import handout_notebook, notebook_bytes
+
         return {f"{key}.ipynb": notebook_bytes(handout_notebook(paths, course, key))}
     return {name: _stubbed(paths.reference / name, paths, course, assignment) for name in assignment.files}
 
