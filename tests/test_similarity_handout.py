@@ -66,7 +66,7 @@ def test_similar_sets_aside_the_chosen_assignments_handout(labelled, tmp_path) -
     proc = similar(str(folder), "--out", str(tmp_path), "-a", "library")
     assert proc.returncode == 0, proc.stderr
     page = (tmp_path / "similarity.html").read_text(encoding="utf-8")
-    assert "library&#x27;s exercises/neural_network.py" in page and "part-4.2&#x27;s" not in page
+    assert "library&#39;s exercises/neural_network.py" in page and "part-4.2&#39;s" not in page
     assert "Not compared, untouched handout: stubs\n" in proc.stdout
     assert "Not compared, little own code: untouched-1, untouched-2\n" in proc.stdout
 
