@@ -80,7 +80,7 @@ def test_similarity_report_page_shows_both_sources_escaped(klass: Path, tmp_path
     page = (tmp_path / "similarity.html").read_text(encoding="utf-8")
     assert "reason to look, not a verdict" in page
     assert "ben&lt;i&gt;" in page and "ben<i>" not in page
-    assert "<span class="hit">" in page and "feature_map[row, col] = np.sum(patch * k)" in page
+    assert '<span class="hit">' in page and "feature_map[row, col] = np.sum(patch * k)" in page
     assert "result[i, j] = np.sum(window * flipped)" in page
     assert "src=" not in page and "<script" not in page
 
