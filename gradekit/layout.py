@@ -42,6 +42,7 @@ MANIFEST = "MANIFEST.json"
 SUBMISSION_ZIP = "submission.zip"
 RELEASE_MARKER = ".gradekit-release.json"
 ANSWERS = "answers.json"  # the reference's recorded answers, in a handout's reference/
+ENGINE = "gradekit"  # the kit's package, in the kit and in every handout
 HANDOUT_FOLDERS = (EXERCISES, GRADERS, REFERENCE)
 
 JUNK = frozenset({"__pycache__", "__MACOSX", ".ipynb_checkpoints", ".pytest_cache", ".git", ".DS_Store"})

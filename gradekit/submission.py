@@ -20,7 +20,7 @@ from typing import Iterable
 
 from gradekit.errors import KitError
 from gradekit.fsio import tree_digest
-from gradekit.layout import files_under, ignored
+from gradekit.layout import ANSWERS, ENGINE, GRADERS, REFERENCE, files_under, ignored
 from gradekit.locate import Choice, NotebookFacts, choose_modules, choose_notebooks, common_folder, placement_notes
 
 MAX_FILES = 200
@@ -272,7 +272,12 @@ def _unreadable(shown: str) -> str:
 
 
 def _relative_files(dest: Path) -> list[PurePosixPath]:
-    return [PurePosixPath(p.relative_to(dest).as_posix()) for p in files_under(dest)]
+    """The submission's files, but a handed-in handout's own kit folders (its recorded answers' reference/, its
+    graders/ and gradekit/): those are the kit's, never the student's work."""
+    files = [PurePosixPath(p.relative_to(dest).as_posix()) for p in files_under(dest)]
+    handouts = {p.parent.parent for p in files if p.name == ANSWERS and p.parent.name == REFERENCE}
+    kit = {root / folder for root in handouts for folder in (REFERENCE, GRADERS, ENGINE)}
+    return [p for p in files if not kit.intersection(p.parents)]
 
 
 def _extract_inner_zips(dest: Path) -> bool:

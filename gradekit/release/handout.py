@@ -27,7 +27,7 @@ from gradekit.content import assignment_notes
 from gradekit.course import Assignment, Course
 from gradekit.errors import KitError
 from gradekit.fsio import runtime_dependencies
-from gradekit.layout import COURSE_FILE, EXERCISES, GRADERS, REFERENCE, KitPaths, files_under
+from gradekit.layout import COURSE_FILE, ENGINE, EXERCISES, GRADERS, REFERENCE, KitPaths, files_under
 from gradekit.release.folder import Released, claim_folder, course_yaml, single_assignment, write_release
 from gradekit.release.public_tests import graders_folder, public_tests
 from gradekit.release.readme import readme
@@ -151,7 +151,7 @@ def _engine_files(paths: KitPaths) -> dict[Path, bytes]:
     `package` need to run."""
     engine = Path(gradekit.__file__).resolve().parent
     files = {Path("cli.py"): HANDOUT_CLI.encode("utf-8")}
-    files.update({Path("gradekit") / p.relative_to(engine): p.read_bytes() for p in files_under(engine)})
+    files.update({Path(ENGINE) / p.relative_to(engine): p.read_bytes() for p in files_under(engine)})
     requirements = runtime_dependencies(paths.root / "pyproject.toml")
     files[Path("requirements.txt")] = "".join(f"{r}\n" for r in requirements).encode("utf-8")
     return files

@@ -258,3 +258,13 @@ def test_notebook_handout_checks_packages_and_grades_like_the_folder(solved, tmp
     assert "100" in zipped.stdout
     scores = [json.loads((tmp_path / name / "results.json").read_text())["score"] for name in ("zip", "folder")]
     assert scores == [100, 100]
+
+
+def test_the_whole_notebook_handout_handed_in_is_graded_from_its_notebook(course, solved, tmp_path):
+    """Its reference/ holds modules of the same names (the recorded answers' shims): never the student's work."""
+    work = tmp_path / "my-work"
+    release(KIT, course, assignment="part-4.2", dest=work, fmt="notebook")
+    (work / "exercises" / "part-4.2.ipynb").write_bytes(notebook_bytes(solved))
+    results = grade(work, tmp_path / "out", paths=KIT, course=course, seed=3)
+    assert results.score == 100, results.output
+    assert "part-4.2.ipynb found in exercises/" in results.output and "reference/" not in results.output
