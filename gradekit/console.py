@@ -27,8 +27,9 @@ def warn(text: str) -> None:
 
 
 def show(renderable: RenderableType, plain: str | None = None) -> None:
-    """Print a table (or any rich renderable); `plain` instead where the output is not a terminal, if given."""
+    """Print a table (or any rich renderable), fitted to the terminal's width; `plain` instead where the output is
+    not a terminal, if given."""
     if plain is not None and not OUT.is_terminal:
         echo(plain)
     else:
-        OUT.print(renderable)
+        OUT.print(renderable, soft_wrap=False)
