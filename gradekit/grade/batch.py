@@ -18,6 +18,7 @@ import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime
+from multiprocessing.queues import SimpleQueue
 from pathlib import Path
 from typing import Callable, Literal
 
@@ -169,10 +170,10 @@ def _closed_at_exit(zygote: Zygote) -> None:
 
 
 _pool = ZygotePool(on_start=_closed_at_exit)  # per grading process: its warm sandbox
-_starts = None  # per grading process: the queue (a SimpleQueue) on which it tells the parent of each start
+_starts: SimpleQueue | None = None  # per grading process: where it tells the parent of each start
 
 
-def _init_grading_process(zygotes: list[Zygote], taken, parent: int, starts) -> None:
+def _init_grading_process(zygotes: list[Zygote], taken, parent: int, starts: SimpleQueue) -> None:
     """Pool initializer: adopt a zygote and the queue of starts; close it and stop on SIGTERM or when the parent
     dies."""
     global _starts
