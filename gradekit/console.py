@@ -1,17 +1,24 @@
-"""What the command line prints: nothing a terminal would act on, and grading progress."""
+"""What the command line prints, through rich: nothing a terminal would act on, never read as markup."""
 
 from __future__ import annotations
 
-import sys
-
-import click
+from rich.console import Console, RenderableType
+from rich.text import Text
 
 from gradekit.inert import for_terminal
 
+OUT = Console(soft_wrap=True)  # soft wrap: a long line stays one line for whoever reads the output
+ERR = Console(stderr=True, soft_wrap=True)
 
-def echo(text: str, **style) -> None:
-    """Print `text` (it may hold students' names and messages) with nothing in it a terminal would act on."""
-    click.secho(for_terminal(text), **style)
+
+def inert(text: str, style: str = "") -> Text:
+    """`text` (it may hold students' names and messages) as rich Text: no escape sequences, no markup, no emoji."""
+    return Text(for_terminal(text), style=style)
+
+
+def echo(text: str, *, fg: str = "", err: bool = False) -> None:
+    """Print `text` inert, in colour `fg` on a terminal; on stderr with `err`."""
+    (ERR if err else OUT).print(inert(text, fg))
 
 
 def warn(text: str) -> None:
@@ -19,26 +26,10 @@ def warn(text: str) -> None:
     echo(f"Warning: {text}", err=True, fg="yellow")
 
 
-class ProgressPrinter:
-    """A progress bar (count, rate, time left) on a terminal; plain lines otherwise."""
-
-    def __init__(self) -> None:
-        self.tty = sys.stdout.isatty()
-
-    def __call__(self, p) -> None:
-        if p.done == 0:
-            echo(f"Grading {p.total} submission(s)" + ("" if p.total else ": all up to date"))
-            return
-        res = p.results
-        score = "?" if res is None else f"{res.score:g}/{res.max_score:g}" if res.has_score else res.status
-        if res is not None and res.reason:
-            score += f" ({res.ending}: {res.reason})" if res.has_score else f" ({res.reason})"
-        eta = f"{p.eta:.0f} s left" if p.done < p.total else "done"
-        if self.tty:
-            bar = "#" * int(30 * p.done / p.total)
-            click.echo("\r", nl=False)
-            echo(f"[{bar:<30}] {p.done}/{p.total}  {p.rate:.1f}/s  {eta}  {for_terminal(p.student)[:20]:<20}", nl=False)
-            if p.done == p.total:
-                click.echo()
-        else:
-            echo(f"{p.done}/{p.total} {p.student}: {score} ({p.rate:.1f}/s, {eta})")
+def show(renderable: RenderableType, plain: str | None = None) -> None:
+    """Print a table (or any rich renderable), fitted to the terminal's width; `plain` instead where the output is
+    not a terminal, if given."""
+    if plain is not None and not OUT.is_terminal:
+        echo(plain)
+    else:
+        OUT.print(renderable, soft_wrap=False)

@@ -7,9 +7,15 @@ import errno
 import hashlib
 import os
 import re
+import sys
 import tempfile
 from pathlib import Path
 from typing import Sequence
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # the same parser, before it joined the standard library
+    import tomli as tomllib
 
 from gradekit import stopping
 from gradekit.errors import KitError, not_utf8, os_error
@@ -82,17 +88,12 @@ def tree_digest(path: Path | Sequence[Path], *, base: Path | None = None) -> str
 
 
 def pyproject_dependencies(pyproject: Path) -> list[str]:
-    """`[project].dependencies` of a pyproject.toml (Python 3.10 has no tomllib: its quoted entries then)."""
+    """`[project].dependencies` of a pyproject.toml."""
     try:
         text = Path(pyproject).read_text(encoding="utf-8")
     except OSError as exc:
         raise KitError(f"cannot read the kit's dependencies ({type(exc).__name__})", path=pyproject,
                        fix="run from a checkout of the kit, whose pyproject.toml lists them") from None
-    try:
-        import tomllib
-    except ModuleNotFoundError:
-        block = re.search(r"^dependencies\s*=\s*\[(.*?)\]", text, re.S | re.M)
-        return re.findall(r'"([^"]+)"', block.group(1)) if block else []
     try:
         return list(tomllib.loads(text)["project"]["dependencies"])
     except (KeyError, TypeError, tomllib.TOMLDecodeError) as exc:

@@ -8,13 +8,16 @@ import csv
 import io
 from pathlib import Path
 
-from gradekit.console import echo
+from rich import box
+from rich.table import Column, Table
+
+from gradekit.console import echo, inert
 from gradekit.course import Assignment
 from gradekit.csvfile import read_csv
 from gradekit.errors import KitError
 from gradekit.inert import for_csv_cell
 from gradekit.layout import GRADEBOOK, RESULTS
-from gradekit.results import KIT_ERROR, Results, load_results
+from gradekit.results import GRADED, KIT_ERROR, Results, load_results
 from gradekit.fsio import write_atomic
 
 
@@ -65,15 +68,33 @@ def kit_errors(results: dict[str, Results]) -> list[str]:
 
 
 ENDINGS = ("not importing", "timed out", "empty")  # graded, but worth a look: said with names after a class
+COLOURS = {GRADED: "green", **dict.fromkeys(ENDINGS, "yellow"), KIT_ERROR: "red"}  # the closing table's rows
+
+
+def by_ending(results: dict[str, Results]) -> dict[str, list[str]]:
+    """The students by how their grading ended: graded (as it is), each of ENDINGS, kit-error; no empty lists."""
+    who = {ending: sorted(s for s, r in results.items() if r.ending == ending) for ending in COLOURS}
+    return {ending: names for ending, names in who.items() if names}
 
 
 def closing_line(results: dict[str, Results]) -> str:
     """`N graded (2 not importing: bob, carl; 1 empty: dan), M kit errors: alice, bob` for the end of a class run."""
-    failed = kit_errors(results)
-    who = {ending: sorted(s for s, r in results.items() if r.ending == ending) for ending in ENDINGS}
-    details = "; ".join(f"{len(names)} {ending}: {', '.join(names)}" for ending, names in who.items() if names)
+    who = by_ending(results)
+    failed = who.get(KIT_ERROR, [])
+    details = "; ".join(f"{len(names)} {ending}: {', '.join(names)}" for ending, names in who.items()
+                        if ending in ENDINGS)
     line = f"{len(results) - len(failed)} graded" + (f" ({details})" if details else "")
     return line + (f", {len(failed)} kit error{'s' * (len(failed) != 1)}: {', '.join(failed)}" if failed else "")
+
+
+def closing_table(results: dict[str, Results]) -> Table:
+    """The closing line as a table for a terminal: a row per ending, with who (but for those graded as they are)."""
+    table = Table("ended", Column("count", justify="right"), "students", box=box.SIMPLE,
+                  title=f"{len(results)} submission{'s' * (len(results) != 1)}")
+    for ending, names in by_ending(results).items():
+        table.add_row(ending, str(len(names)), inert("" if ending == GRADED else ", ".join(names)),
+                      style=COLOURS[ending])
+    return table
 
 
 def _csv_number(value: float) -> str:

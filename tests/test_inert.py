@@ -14,7 +14,7 @@ from test_cli import ROOT, SAMPLE, assert_one_clear_error, run_cli
 from gradekit.inert import for_csv_cell, for_markdown, for_terminal
 
 EVIL = ("\x1b[2J\x1b]0;pwned\x07<script>alert(1)</script><img src=x onerror=alert(1)> "
-        "[click](javascript:alert(1)) ``` ```` end")
+        "[click](javascript:alert(1)) ``` ```` [bold red]rich markup[/] :warning: end")
 RAISER = "=cmd|' -C calc'!A0"  # a formula as a folder name (a name cannot hold the '/' of the classic one)
 IMPORTER = "<img src=x onerror=alert(1)>"
 TERMINAL = "\x1b]0;pwned\x07mallory\x1b[2J"
@@ -88,6 +88,7 @@ def test_terminal_output_holds_no_escape_sequences(graded):
                        (run_cli("grade", str(folder / IMPORTER), "--out", str(folder.parent / "one")), 0)):
         assert proc.returncode == code, proc.stderr
         assert "alert(1)" in proc.stdout and not CONTROL.search(proc.stdout + proc.stderr)
+        assert "[bold red]rich markup[/] :warning:" in proc.stdout  # shown as written, never read as markup
 
 
 def test_error_messages_hold_no_escape_sequences(tmp_path):

@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 
 from gradekit import stopping
-from gradekit.console import ProgressPrinter, echo, warn
+from gradekit.console import echo, show, warn
 from gradekit.content import open_course
 from gradekit.errors import KitError
 from gradekit.fsio import ensure_writable
@@ -20,8 +20,9 @@ from gradekit.grade.feedback import check_lines, summary_table
 from gradekit.grade.late import Timing
 from gradekit.grade.pipeline import grade as grade_submission
 from gradekit.grade.pipeline import grade_or_kit_error
+from gradekit.grade.progress import class_progress
 from gradekit.grade.times import read_extensions, read_submission_metadata, read_times, timing_for
-from gradekit.gradebook import closing_line, kit_errors, student_results
+from gradekit.gradebook import closing_line, closing_table, kit_errors, student_results
 from gradekit.intake import is_class_folder, is_lms_download
 from gradekit.layout import COURSE_FILE, EXERCISES, FEEDBACK, RESULTS
 
@@ -46,19 +47,20 @@ def main(submission: Path, *, out: Path = Path("graded"), assignment: str | None
     one_class = is_lms_download(submission) if lms_metadata else is_class_folder(submission, course, assignment)
     _check_fit(submission, one_class, shard, times, lms_metadata)
     if one_class:
-        gradebook = grade_class(submission, out, paths=paths, course=course, assignment=assignment, jobs=jobs,
-                                force=force, seed=seed, times=submitted, extensions=extra_days, shard=shards,
-                                on_progress=ProgressPrinter(), on_warning=warn)
+        with class_progress() as progress:
+            gradebook = grade_class(submission, out, paths=paths, course=course, assignment=assignment, jobs=jobs,
+                                    force=force, seed=seed, times=submitted, extensions=extra_days, shard=shards,
+                                    on_progress=progress, on_warning=warn)
         results = student_results(out)
         echo(f"Gradebook: {gradebook}")
-        echo(closing_line(results))
+        show(closing_table(results), plain=closing_line(results))
         return 1 if kit_errors(results) else 0
     lms, names = record or (Timing(), ())
     results = grade_or_kit_error(submission, out, paths=paths, course=course, assignment=assignment, seed=seed,
                                  timing=timing_for((submission.stem, *names), lms, submitted, extra_days))
     if not results.has_score:
         raise KitError(results.output, path=submission)
-    echo(summary_table(results))
+    show(summary_table(results))
     echo(f"\nResults: {out / RESULTS}   Feedback: {out / FEEDBACK}   ({results.execution_time:.2f} s, "
          f"seed {results.extra_data['seed']}, isolation {results.extra_data['isolation']})")
     if results.output:

@@ -15,11 +15,12 @@ import multiprocessing.util
 import os
 import signal
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime
+from multiprocessing.queues import SimpleQueue
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Literal
 
 import gradekit
 from gradekit import stopping
@@ -38,15 +39,19 @@ from gradekit.sandbox.pool import ZygotePool, launch_zygotes
 from gradekit.sandbox.zygote import Zygote
 
 STOP_TIMEOUT_S = 10.0  # for the grading processes to close their sandboxes when the run is stopped
+POLL_S = 0.2  # how soon the parent hears that a grading process took up a submission
 
 
 @dataclass
 class Progress:
+    """One event of a class run: it `began` (no student yet), a student's submission `started` or `finished`
+    (with its results); `started` is when the run began, by time.monotonic()."""
     done: int
     total: int
     student: str
     results: Results | None
     started: float
+    event: Literal["began", "started", "finished"]
 
     @property
     def rate(self) -> float:
@@ -122,14 +127,21 @@ def _grade_calls(calls: list[tuple], jobs: int, paths: KitPaths, chosen: Assignm
 
 def _grade_all(calls: list[tuple], jobs: int, zygotes: list[Zygote], on_progress: Callable[[Progress], None],
                context: multiprocessing.context.BaseContext) -> None:
-    """Run `_grade_entry(*call)` for each call in `jobs` forked grading processes, reporting each as it completes."""
-    started = time.monotonic()
-    on_progress(Progress(0, len(calls), "", None, started))
+    """Run `_grade_entry(*call)` for each call in `jobs` forked grading processes, reporting each as it starts
+    (told by the grading process) and as it completes."""
+    started, done, starts = time.monotonic(), 0, context.SimpleQueue()
+    on_progress(Progress(0, len(calls), "", None, started, "began"))
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_grading_process,
-                             initargs=(zygotes, context.Value("i", 0), os.getpid())) as pool:
+                             initargs=(zygotes, context.Value("i", 0), os.getpid(), starts)) as pool:
         futures = {pool.submit(_grade_entry, *call): call[0] for call in calls}
-        for done, future in enumerate(as_completed(futures), 1):
-            on_progress(Progress(done, len(calls), futures[future].student, future.result(), started))
+        pending = set(futures)
+        while pending:
+            finished, pending = wait(pending, timeout=POLL_S, return_when=FIRST_COMPLETED)
+            while not starts.empty():  # before the finishes: a grading process tells of a start before its end
+                on_progress(Progress(done, len(calls), starts.get(), None, started, "started"))
+            for future in finished:
+                done += 1
+                on_progress(Progress(done, len(calls), futures[future].student, future.result(), started, "finished"))
 
 
 def _close(zygotes: list[Zygote]) -> None:
@@ -158,11 +170,15 @@ def _closed_at_exit(zygote: Zygote) -> None:
 
 
 _pool = ZygotePool(on_start=_closed_at_exit)  # per grading process: its warm sandbox
+_starts: SimpleQueue | None = None  # per grading process: where it tells the parent of each start
 
 
-def _init_grading_process(zygotes: list[Zygote], taken, parent: int) -> None:
-    """Pool initializer: adopt a zygote; close it and stop on SIGTERM or when the parent dies."""
+def _init_grading_process(zygotes: list[Zygote], taken, parent: int, starts: SimpleQueue) -> None:
+    """Pool initializer: adopt a zygote and the queue of starts; close it and stop on SIGTERM or when the parent
+    dies."""
+    global _starts
     stopping.forget_inherited()
+    _starts = starts
     with taken.get_lock():
         index, taken.value = taken.value, taken.value + 1
     if index < len(zygotes):
@@ -190,6 +206,7 @@ def _follow(parent: int) -> None:
 def _grade_entry(entry: Entry, out: Path, paths: KitPaths, course: Course, assignment: str, seed: int | None,
                  timing: Timing) -> Results:
     """Grade one entry: a kit fault is retried, then a kit error; a user error is a zero that says why."""
+    _starts.put(entry.student)
     target = out / entry.student
     digest = entry_digest(entry)
     extra = {"entry_sha256": digest, "student": entry.student, **entry_meta(entry, timing.submitted_at)}

@@ -3,6 +3,9 @@ the terminal table, and `check`'s line per part. All are read from the results' 
 
 from __future__ import annotations
 
+from rich import box
+from rich.table import Column, Table
+
 from gradekit.fsio import write_atomic
 from gradekit.inert import for_markdown
 from gradekit.layout import REPORT, RunPaths
@@ -72,15 +75,14 @@ def write_feedback_page(results: Results, run: RunPaths, student: str) -> None:
     write_atomic(run.feedback_page, page)
 
 
-def summary_table(results: Results) -> str:
-    """A plain-text table of parts for the terminal."""
-    rows = [(part, f"{got:g}/{most:g}", status_word(results, part)) for part, (got, most) in
-            results.part_scores().items()]
-    width = max([len(r[0]) for r in rows] + [4])
-    lines = [f"{'part':<{width}}  {'score':>9}  status"]
-    lines += [f"{p:<{width}}  {s:>9}  {w}" for p, s, w in rows]
-    lines.append(f"{'total':<{width}}  {results.score:g}/{results.max_score:g}".rstrip())
-    return "\n".join(lines)
+def summary_table(results: Results) -> Table:
+    """The parts' scores and status, and the total, as a table for the terminal."""
+    table = Table(Column("part", footer="total"),
+                  Column("score", justify="right", footer=f"{results.score:g}/{results.max_score:g}"), "status",
+                  box=box.SIMPLE, show_footer=True)
+    for part, (got, most) in results.part_scores().items():
+        table.add_row(part, f"{got:g}/{most:g}", status_word(results, part))
+    return table
 
 
 def check_lines(results: Results, points: dict[str, float]) -> list[tuple[str, str]]:

@@ -291,6 +291,7 @@ def test_handout_holds_stubs_data_public_tests_and_the_kit(course, handout):
     sample = (ROOT / "reference" / "mnist_sample.npz").read_bytes()
     assert (handout / "exercises" / "mnist_sample.npz").read_bytes() == sample
     assert "nbgrader" not in (handout / "requirements.txt").read_text()
+    assert "tomli>=2; python_version < '3.11'" in (handout / "requirements.txt").read_text().splitlines()  # 3.10
     readme = (handout / "README.md").read_text()
     for text in ("## Part 4.2: Convolutional Layers for CNNs (`part-4.2`)",
                  "| `exercise_3` | `conv_exercises.py` | 20 | no |",
