@@ -16,10 +16,8 @@ import contextlib
 import io
 import os
 import secrets
-import signal
-import threading
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 from gradekit.content import grader_files, helper_functions, helpers_source, open_course
 from gradekit.errors import KitError
@@ -29,8 +27,9 @@ from gradekit.grade.session import Grading, run_session
 from gradekit.layout import COURSE_FILE
 from gradekit.parts import part_of
 from gradekit.results import TestResult
-from gradekit.sandbox.failures import StudentError, error_of
+from gradekit.sandbox.failures import error_of, timed_out, timed_out_before
 from gradekit.sandbox.runner import wire
+from gradekit.sandbox.runner.deadline import TimeUp, time_limit
 from gradekit.sandbox.script_run import ScriptRun
 from gradekit.sandbox.worker import TIMEOUTS_PER_FUNCTION, CallResult
 
@@ -118,23 +117,21 @@ class NamespaceWorker:
             return CallResult(error=error_of({"type": "MissingFunction",
                                               "message": f"the notebook defines no function {func}()"}))
         if self.timeouts.get(func, 0) >= TIMEOUTS_PER_FUNCTION:
-            return CallResult(error=StudentError("timeout", f"not run: it already exceeded the time limit "
-                                                            f"{TIMEOUTS_PER_FUNCTION} times in this notebook"))
+            return CallResult(error=timed_out_before(TIMEOUTS_PER_FUNCTION))
         proxy = ReferenceProxy({func: function}, self.helpers)
         try:
             with time_limit(self.limit):
                 result = proxy.call(func, *args, seed=seed, echo_args=echo_args, draws=draws, replace=replace, **kwargs)
-        except CallTimeout:
+        except TimeUp:
             self.timeouts[func] = self.timeouts.get(func, 0) + 1
-            return CallResult(error=StudentError("timeout", f"did not finish within the time limit of {self.limit:g} s "
-                                                            "(infinite loop?)"))
+            return CallResult(error=timed_out(self.limit))
         except (Exception, SystemExit) as exc:  # noqa: BLE001 - the student's exception, reported as data
             return CallResult(error=error_of({"type": type(exc).__name__, "message": str(exc)}))
         try:
-            result.value = _plain(wire.summarize(result.value, render=False))
+            result.value = _as_sent(wire.summarize(result.value, render=False))
         except wire.WireError as exc:
             return CallResult(error=error_of({"type": "BadReturn", "message": f"returned {exc}, not numbers or arrays"}))
-        result.args_after = [_echo(a) for a in result.args_after] if result.args_after is not None else None
+        result.args_after = [_sent_or_none(a) for a in result.args_after] if result.args_after is not None else None
         return result
 
     def run_script(self, script: str, record: list[str], *, timeout: float | None = None) -> ScriptRun:
@@ -142,36 +139,13 @@ class NamespaceWorker:
         return ScriptRun(script, error=error_of({"type": "MissingFile", "message": f"a notebook has no {script}"}))
 
 
-def _plain(value: Any) -> Any:
+def _as_sent(value: Any) -> Any:
     """`value` as the grader gets it from the worker: plain data, copied."""
     return wire.decode(wire.encode(value))
 
 
-def _echo(value: Any) -> Any:
+def _sent_or_none(value: Any) -> Any:
     try:
-        return _plain(value)
+        return _as_sent(value)
     except wire.WireError:
         return None
-
-
-class CallTimeout(BaseException):
-    """Raised in a student's function at its time limit (not an Exception: `except Exception` lets it through)."""
-
-
-@contextlib.contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
-    """Stop the block with CallTimeout after `seconds` (where SIGALRM exists, in the main thread; else no limit)."""
-    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def expire(signum: int, frame: Any) -> None:
-        raise CallTimeout
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)

@@ -40,7 +40,7 @@ from gradekit.errors import KitError
 from gradekit.grade.kernel import SEED_VARIABLE
 from gradekit.grade.scoring import score_tests
 from gradekit.layout import COURSE_FILE, GRADERS, REFERENCE, KitPaths, ignored
-from gradekit.release.folder import Released, claim_folder, course_yaml, single_assignment, write_release
+from gradekit.release.folder import Released, claim_folder, course_yaml, write_release
 from gradekit.release.handout import reference_files, support_from_reference
 from gradekit.release.notebook import Piece, assignment_pieces, new_notebook, notebook_bytes
 from gradekit.release.public_tests import CHECK_SEED
@@ -221,7 +221,7 @@ def _rounded(call: Call, recorder: Recorder) -> tuple[tuple, dict, Any]:
     args, kwargs = _round((call.args, call.kwargs))
     try:
         with np.errstate(all="ignore"):
-            value = recorder.ask(call.function, args, kwargs, seed=call.seed).value
+            value = recorder.reference.call(call.function, *args, seed=call.seed, **kwargs).value
     except Exception:  # noqa: BLE001 - the recorded inputs still make a valid check
         return call.args, call.kwargs, call.value
     return args, kwargs, value
