@@ -66,13 +66,15 @@ class KernelTests:
         self.worker = NamespaceWorker(namespace, helpers, self.course.limits_for(self.assignment).call_timeout_s)
         self.seed = kernel_seed()
         self.results: dict[str, TestResult] = {}
-        self.graded: set[str] = set()
+        self.graded: dict[str, str] = {}  # part -> "" once its tests ran, else why they did not
 
     def run(self, title: str) -> None:
         part = part_of(title)
         if part in self.assignment.parts and part not in self.graded:
             self._grade(part)
         test = self.results.get(title)
+        if self.graded.get(part):
+            raise KitTestFailed(f"{title}: {self.graded[part]}")
         if test is None:
             raise KitTestFailed(f"{title}: the kit has no such test (its graders changed since this nbgrader course "
                                 "was released): release it again")
@@ -89,7 +91,8 @@ class KernelTests:
         with contextlib.redirect_stderr(io.StringIO()):
             session = run_session(self.graders, self.paths.graders, grading)
         self.results.update({test.name: test for test in score_tests(session.outcomes, one)})
-        self.graded.add(part)
+        self.graded[part] = "" if session.exit_code in (0, 1, 5) else (
+            f"the kit's graders did not run (pytest exit {session.exit_code}): the kit's fault, not yours")
 
 
 def kernel_seed() -> int:

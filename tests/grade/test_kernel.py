@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 
@@ -50,3 +51,11 @@ def test_a_function_the_notebook_lacks_fails_its_tests_saying_so(tests_folder):
     assert f"{STRIDE_2}: failed, 0 / 5.72 points" in failure(tests, STRIDE_2)
     assert "the notebook defines no function conv2d()" in failure(tests, STRIDE_2)
     assert "no such test" in failure(tests, "conv2d: a test the graders do not have")
+
+
+def test_graders_that_cannot_run_fail_each_test_as_the_kits_fault(tests_folder, tmp_path):
+    broken = tmp_path / "tests"
+    shutil.copytree(tests_folder, broken)
+    (broken / "graders" / "test_conv2d.py").write_text("def test_edge_kernel(:\n")
+    text = failure(KernelTests(broken, KEY, {}), STRIDE_2)
+    assert "the kit's graders did not run (pytest exit 2): the kit's fault, not yours" in text
