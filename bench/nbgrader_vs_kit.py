@@ -3,7 +3,8 @@
 Both grade the same part-4.2 notebooks: the release notebook solved with the reference, and copies
 with typical mistakes. nbgrader grades them from the nbgrader course that `release --format nbgrader`
 writes; the kit grades the folder of notebooks. Only the grading is timed (not nbgrader's
-generate_assignment), offline (MNIST_OFFLINE=1), in the same run.
+generate_assignment), offline (MNIST_OFFLINE=1), in the same run, on the same inputs (seed 1).
+It reports whether the two agree on every part of every notebook.
 
     python bench/nbgrader_vs_kit.py [--students 12] [--jobs 2]
 """
@@ -25,11 +26,15 @@ import nbformat
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from gradekit.course import load_course  # noqa: E402
+from gradekit.grade.kernel import SEED_VARIABLE  # noqa: E402
 from gradekit.release.notebook import fill_notebook, notebook_bytes  # noqa: E402
 
 KEY = "part-4.2"
+PARTS = list(load_course(ROOT / "course.yaml").assignment(KEY).parts)
+SEED = "1"  # the inputs' seed, the same for both
 # nbgrader runs the `alembic` script by name: it must find the one installed beside this Python.
-ENV = {**os.environ, "MNIST_OFFLINE": "1",
+ENV = {**os.environ, "MNIST_OFFLINE": "1", SEED_VARIABLE: SEED,
        "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
 # name -> (function, text in the reference, replacement): the class's typical mistakes
 MISTAKES = {
@@ -82,16 +87,22 @@ def make_class(course: Path, kit_class: Path, students: int) -> dict[str, str]:
     return roster
 
 
-def nbgrader_scores(course: Path, roster: dict[str, str]) -> dict[str, float]:
+def nbgrader_parts(course: Path, key: str, student: str) -> dict[str, float]:
+    """A student's points per part in nbgrader's gradebook: the sum of the part's cells (test_<part>_<n>)."""
     from nbgrader.api import Gradebook
 
+    parts: dict[str, float] = {}
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
-        return {s: gradebook.find_submission_notebook(KEY, KEY, s).score for s in roster}
+        for grade in gradebook.find_submission_notebook(key, key, student).grades:
+            part = grade.name.removeprefix("test_").rsplit("_", 1)[0]
+            parts[part] = round(parts.get(part, 0.0) + (grade.score or 0.0), 2)
+    return parts
 
 
-def kit_scores(out: Path) -> dict[str, float]:
+def kit_parts(out: Path, parts: list[str]) -> dict[str, dict[str, float]]:
+    """Each student's points per part in the kit's gradebook.csv."""
     with open(out / "gradebook.csv", newline="") as fh:
-        return {row["student"]: float(row["score"]) for row in csv.DictReader(fh)}
+        return {row["student"]: {part: float(row[part]) for part in parts} for row in csv.DictReader(fh)}
 
 
 def main() -> None:
@@ -106,19 +117,23 @@ def main() -> None:
         roster = make_class(course, kit_class, opts.students)
         nbgrader_time = run([sys.executable, "-m", "nbgrader", "autograde", KEY], course)
         kit_time = run([sys.executable, "cli.py", "grade", str(kit_class), "--out", str(out), "-a", KEY,
-                        "-j", str(opts.jobs), "--seed", "1", "--force"], ROOT)
-        by_nbgrader, by_kit = nbgrader_scores(course, roster), kit_scores(out)
+                        "-j", str(opts.jobs), "--seed", SEED, "--force"], ROOT)
+        by_nbgrader, by_kit = {s: nbgrader_parts(course, KEY, s) for s in roster}, kit_parts(out, PARTS)
     n = len(roster)
+    agree = [s for s in roster if by_nbgrader[s] == by_kit[s]]
     print(f"| grader ({n} part-4.2 notebooks, offline) | wall | per submission |")
     print("|---|---|---|")
     print(f"| `nbgrader autograde {KEY}` | {nbgrader_time:.1f} s | {nbgrader_time / n:.2f} s |")
     print(f"| `python cli.py grade CLASS --out DIR -j {opts.jobs}` | {kit_time:.1f} s | {kit_time / n:.2f} s |")
     print(f"| **ratio nbgrader / kit** | **{nbgrader_time / kit_time:.1f}x** | |")
     print()
-    print("| student | notebook | nbgrader | kit |")
-    print("|---|---|---|---|")
+    print("| student | notebook | nbgrader | kit | same points per part |")
+    print("|---|---|---|---|---|")
     for student, mistake in roster.items():
-        print(f"| {student} | {mistake} | {by_nbgrader[student]:g} | {by_kit[student]:g} |")
+        nb, kit = by_nbgrader[student], by_kit[student]
+        print(f"| {student} | {mistake} | {sum(nb.values()):g} | {sum(kit.values()):g} | "
+              f"{'yes' if student in agree else f'no: {nb} / {kit}'} |")
+    print(f"\nnbgrader and the kit agree on every part of {len(agree)} of {n} notebooks.")
 
 
 if __name__ == "__main__":

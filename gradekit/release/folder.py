@@ -90,8 +90,13 @@ def single_assignment(course: Course, key: str) -> Course:
     return course.model_copy(update={"assignments": {key: course.assignment(key)}, "default_assignment": key})
 
 
-def course_yaml(course: Course, key: str, graders: list[str]) -> str:
-    """course.yaml for assignment `key`'s handout: the course's settings and that one assignment.
+HANDOUT_COURSE = "the course file of this handout (released from the course's own).\n# `python cli.py check` and " \
+                 "`python cli.py package` read it."
+
+
+def course_yaml(course: Course, key: str, graders: list[str], what: str = HANDOUT_COURSE) -> str:
+    """course.yaml for assignment `key`'s handout (or, saying `what` it is, another release): the course's
+    settings and that one assignment.
 
     It is graded by the `graders` the handout ships; its notes are left out (the handout's README
     and notebook show them rendered, and the handout has no notes/ to render them from).
@@ -100,6 +105,5 @@ def course_yaml(course: Course, key: str, graders: list[str]) -> str:
     data = one.model_dump(mode="json", exclude_none=True)
     data["assignments"][key]["graders"] = sorted(graders)
     data["assignments"][key].pop("notes", None)
-    header = (f"# {course.course}: the course file of this handout (released from the course's own).\n"
-              "# `python cli.py check` and `python cli.py package` read it.\n")
+    header = f"# {course.course}: {what}\n"
     return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)

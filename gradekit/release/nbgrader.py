@@ -1,21 +1,27 @@
 """An nbgrader course from the kit's course: `release ASSIGNMENT --to COURSE_DIR --format nbgrader`.
 
-COURSE_DIR gets nbgrader_config.py (the course directory, its id and gradebook, offline) and
-source/<assignment>/<assignment>.ipynb with the data files. The notebook is the kit's notebook of
-the assignment (see gradekit.release.notebook) in nbgrader's terms:
+COURSE_DIR gets nbgrader_config.py (the course directory, its id and gradebook, offline, and where the
+kit's tests are), source/<assignment>/<assignment>.ipynb with the data files, and kit_tests/<assignment>/:
+the assignment's course.yaml with the course's graders and reference, which the autograder cells run.
+nbgrader copies only source/ into what it hands out and what it grades, so students never get
+kit_tests/, and nbgrader's feedback (the graded notebook) shows none of it.
+
+The notebook is the kit's notebook of the assignment (see gradekit.release.notebook) in nbgrader's terms:
 
 - each function to write is a solution cell holding the reference code between nbgrader's
   `### BEGIN SOLUTION` / `### END SOLUTION` markers (the kit's reference uses the same ones);
-- after it, an autograded test cell worth the part's points in course.yaml, whose asserts compare
-  the function's answers on fixed inputs with the reference's, between `### BEGIN HIDDEN TESTS` and
-  `### END HIDDEN TESTS` for a part that is not public;
+- after it, an autograder test cell per test of the kit for that part, worth the test's share of the
+  part's points as `grade` gives it. When nbgrader grades, the cell's `_kit_test(title)` runs the kit's
+  test on the notebook's namespace (gradekit.grade.kernel) and prints the kit's verdict, hint and notes;
+  when a student runs it, a public part's cell first checks the function on fixed inputs against the
+  reference's answers. No cell has hidden tests: each is the same in source/ and release/, so nbgrader's
+  checksums hold and its feedback holds no test code and no hidden input;
 - setup cells, the functions handed out whole and the checks' helper are read-only; the helper
   cell holds the course's named helper functions (graders/helpers.py) when a check passes one.
 
 The fixed inputs are those the kit's own graders give the reference, drawn with a fixed seed and
-rounded to 4 decimals (the answers are computed again on the rounded inputs), a few per test and
-the smallest first, so the test cells stay readable. They check values and figure panels, not the
-kit's hints; nbgrader gives a test cell all its points or none.
+rounded to 4 decimals (the answers are computed again on the rounded inputs), at most one per test and
+the smallest first, so the cells stay readable.
 """
 
 from __future__ import annotations
@@ -28,20 +34,25 @@ from typing import Any
 import nbformat
 import numpy as np
 
-from gradekit.content import helpers_source
+from gradekit.content import grader_files, helpers_source
 from gradekit.course import Assignment, Course
 from gradekit.errors import KitError
-from gradekit.layout import KitPaths
-from gradekit.release.folder import Released, claim_folder, write_release
-from gradekit.release.handout import support_from_reference
+from gradekit.grade.kernel import SEED_VARIABLE
+from gradekit.grade.scoring import score_tests
+from gradekit.layout import COURSE_FILE, GRADERS, REFERENCE, KitPaths, ignored
+from gradekit.release.folder import Released, claim_folder, course_yaml, write_release
+from gradekit.release.handout import reference_files, support_from_reference
 from gradekit.release.notebook import Piece, assignment_pieces, new_notebook, notebook_bytes
 from gradekit.release.public_tests import CHECK_SEED
 from gradekit.release.record import Call, Recorder, plain, record_reference
+from gradekit.results import TestResult
 from gradekit.sandbox.runner import wire
 
-BUDGET = 12000  # characters of checks per test cell (beyond the first): fixed inputs and answers
+BUDGET = 12000  # characters of a part's checks (beyond the first): fixed inputs and answers
 DECIMALS = 4
 WIDTH = 110  # characters per line of a test cell
+TESTS = "kit_tests"  # COURSE_DIR/kit_tests/<assignment>/: the kit's course, graders and reference
+TESTS_VARIABLE = "GRADEKIT_NBGRADER_TESTS"  # where nbgrader_config.py tells the notebooks' kernels TESTS is
 
 
 def release_nbgrader(paths: KitPaths, course: Course, key: str, dest: Path) -> Released:
@@ -53,10 +64,25 @@ def release_nbgrader(paths: KitPaths, course: Course, key: str, dest: Path) -> R
     files = {Path("nbgrader_config.py"): nbgrader_config(course, assignment).encode("utf-8"),
              Path("source") / key / f"{key}.ipynb": notebook_bytes(nb)}
     files.update({Path("source") / key / name: data for name, data in support_from_reference(paths, course).items()})
+    files.update(kit_tests(paths, course, key))
     assignments = sorted(set(previous.get("assignments", [])) | {key})
     written, kept = write_release(dest, files, previous.get("files", {}),
                                   {"format": "nbgrader", "assignments": assignments, "course_version": course.version})
     return Released(dest, f"the nbgrader course with {', '.join(assignments)}", written, kept)
+
+
+def kit_tests(paths: KitPaths, course: Course, key: str) -> dict[Path, bytes]:
+    """kit_tests/<key>/: what the autograder cells of `key` run, a course of its own: its course.yaml, the
+    course's graders (not their mutants) and its reference."""
+    folder = Path(TESTS) / key
+    graders = [path.name for path in grader_files(paths, key, course.assignment(key))]
+    what = "the course file of the kit's tests that this nbgrader course's autograder cells run."
+    files = {folder / COURSE_FILE: course_yaml(course, key, graders, what).encode("utf-8")}
+    files.update({folder / GRADERS / path.name: path.read_bytes() for path in sorted(paths.graders.glob("*.py"))
+                  if not ignored(path.name)})
+    files.update({folder / REFERENCE / path.relative_to(paths.reference): path.read_bytes()
+                  for path in reference_files(paths, course)})
+    return files
 
 
 def nbgrader_config(course: Course, assignment: Assignment) -> str:
@@ -67,6 +93,8 @@ def nbgrader_config(course: Course, assignment: Assignment) -> str:
 Run nbgrader in this folder, e.g. `nbgrader generate_assignment <assignment>`, then with the students'
 notebooks in submitted/<student>/<assignment>/, `nbgrader autograde <assignment>` and
 `nbgrader generate_feedback <assignment>`. Everything stays in this folder: no network, no shared exchange.
+The autograder cells run the kit's tests from {TESTS}/ (never handed out), in a Python where gradekit is
+installed; `{SEED_VARIABLE}=7 nbgrader autograde <assignment>` draws the inputs of `python cli.py grade --seed 7`.
 """
 
 import os
@@ -79,24 +107,39 @@ c.CourseDirectory.course_id = "{course_id}"
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(here, "gradebook.db")
 c.Exchange.root = os.path.join(here, "exchange")
 c.Execute.timeout = {timeout}  # seconds per cell
+os.environ["{TESTS_VARIABLE}"] = os.path.join(here, "{TESTS}")  # for the notebooks' kernels, which inherit it
 '''
 
 
 def nbgrader_notebook(paths: KitPaths, course: Course, key: str, recorder: Recorder) -> nbformat.NotebookNode:
     """The source notebook of assignment `key`: solution, test and read-only cells as nbgrader wants them."""
     assignment = course.assignment(key)
-    checks = {part: choose_checks(part, recorder) for part in assignment.parts}
-    named = "_KIT_FUNCTIONS[" in "".join(source for sources in checks.values() for source in sources)
+    tests = kit_test_results(assignment, recorder)
+    checks = {part: choose_checks(part, recorder) for part, spec in assignment.parts.items() if spec.public}
+    named = "_KIT_FUNCTIONS[" in "".join(source for sources in checks.values() for source in sources.values())
     cells, helper_added = [], False
     for piece in assignment_pieces(paths, course, key, public="public tests"):
         cells.append(_nbgrader_cell(piece))
         if piece.role == "setup" and not helper_added:
-            cell = nbformat.v4.new_code_cell(helper_source(helpers_source(paths) if named else ""))
+            cell = nbformat.v4.new_code_cell(helper_source(key, helpers_source(paths) if named else ""))
             cells.append(_locked(cell, "kit-checks"))
             helper_added = True
         if piece.role == "part":
-            cells.append(autograded_cell(piece.function, assignment, checks[piece.function]))
+            part = piece.function
+            cells += test_cells(part, assignment, [t for t in tests if t.part == part], checks.get(part, {}))
     return new_notebook(cells, key, assignment)
+
+
+def kit_test_results(assignment: Assignment, recorder: Recorder) -> list[TestResult]:
+    """The kit's tests of the assignment with their points, as `grade` gives them; a cell names each by its title."""
+    tests = score_tests(recorder.outcomes, assignment)
+    seen: set[str] = set()
+    for test in tests:
+        if test.name in seen:
+            raise KitError(f"two tests of {test.part} are titled '{test.name}', so its nbgrader cells cannot tell "
+                           "them apart", path="graders", fix="give each test a docstring of its own (or a {parameter})")
+        seen.add(test.name)
+    return tests
 
 
 def _nbgrader_cell(piece: Piece) -> nbformat.NotebookNode:
@@ -123,41 +166,43 @@ def _locked(cell: nbformat.NotebookNode, grade_id: str) -> nbformat.NotebookNode
     return cell
 
 
-def autograded_cell(part: str, assignment: Assignment, checks: list[str]) -> nbformat.NotebookNode:
-    """The autograded cell of `part`: its checks, hidden unless the part is public."""
-    spec = assignment.parts[part]
-    body = "\n".join(checks)
-    if spec.public:
-        source = f"# {part}: {spec.points:g} points. Its answers on fixed inputs must match the reference's.\n{body}"
-    else:
-        source = (f"# {part}: {spec.points:g} points, from hidden tests run when your notebook is graded.\n"
-                  f"### BEGIN HIDDEN TESTS\n{body}\n### END HIDDEN TESTS")
-    cell = nbformat.v4.new_code_cell(source, id=f"test_{part}")
-    cell.metadata["nbgrader"] = _meta(f"test_{part}", grade=True, locked=True, points=spec.points)
-    return cell
+def test_cells(part: str, assignment: Assignment, tests: list[TestResult],
+               checks: dict[str, str]) -> list[nbformat.NotebookNode]:
+    """The autograder cells of `part`: one per test of the kit, worth that test's points, with its check if it has one."""
+    cells = []
+    for number, test in enumerate(tests, 1):
+        share = f"# {test.max_score:g} of {part}'s {assignment.parts[part].points:g} points:"
+        if test.name in checks:
+            lines = [f"{share} run this cell to check your function on fixed inputs. When your notebook is",
+                     "# graded, the kit's test runs instead, on new inputs.", checks[test.name]]
+        else:
+            lines = [f"{share} the kit's test, run when your notebook is graded."]
+        grade_id = f"test_{part}_{number}"
+        cell = nbformat.v4.new_code_cell("\n".join([*lines, f"_kit_test({test.name!r})"]), id=grade_id)
+        cell.metadata["nbgrader"] = _meta(grade_id, grade=True, locked=True, points=test.max_score)
+        cells.append(cell)
+    return cells
 
 
 # -- the checks -----------------------------------------------------------------------------------------
 
-def choose_checks(part: str, recorder: Recorder) -> list[str]:
-    """The checks of a part's test cell: of its own calls of the reference, the smallest check of each
-    test, smallest first, while they fit in BUDGET characters (the first one always)."""
-    own = [c for c in recorder.calls if c.part == part and c.function == part]
-    if not own:
-        raise KitError(f"no grader of '{part}' asks the reference for {part}(...), so its nbgrader test cell would "
-                       "check nothing", path="graders", fix=f"compare with reference.{part}(...) in a test of {part}")
-    smallest: dict[str, tuple[int, int, str]] = {}
-    for order, call in enumerate(own):
-        source = check_source(call, recorder)
-        if call.test not in smallest or len(source) < smallest[call.test][0]:
-            smallest[call.test] = (len(source), order, source)
-    chosen, total = [], 0
-    for size, order, source in sorted(smallest.values()):
-        if chosen and total + size > BUDGET:
+def choose_checks(part: str, recorder: Recorder) -> dict[str, str]:
+    """A public part's checks, by the title of the test each is from: of the part's own calls of the reference,
+    the smallest of each test, the smallest tests first while they fit in BUDGET characters (the first always)."""
+    titles = {outcome.nodeid: outcome.name for outcome in recorder.outcomes}
+    smallest: dict[str, str] = {}
+    for call in recorder.calls:
+        if call.part == part and call.function == part:
+            source = check_source(call, recorder)
+            if call.test not in smallest or len(source) < len(smallest[call.test]):
+                smallest[call.test] = source
+    chosen, total = {}, 0
+    for test, source in sorted(smallest.items(), key=lambda item: len(item[1])):
+        if chosen and total + len(source) > BUDGET:
             break
-        chosen.append((order, source))
-        total += size
-    return [source for _, source in sorted(chosen)]
+        chosen[titles[test]] = source
+        total += len(source)
+    return chosen
 
 
 def check_source(call: Call, recorder: Recorder) -> str:
@@ -176,7 +221,7 @@ def _rounded(call: Call, recorder: Recorder) -> tuple[tuple, dict, Any]:
     args, kwargs = _round((call.args, call.kwargs))
     try:
         with np.errstate(all="ignore"):
-            value = recorder.ask(call.function, args, kwargs, seed=call.seed).value
+            value = recorder.reference.call(call.function, *args, seed=call.seed, **kwargs).value
     except Exception:  # noqa: BLE001 - the recorded inputs still make a valid check
         return call.args, call.kwargs, call.value
     return args, kwargs, value
@@ -241,11 +286,24 @@ def _container_literal(value: tuple | list | dict, indent: int, column: int) -> 
 
 
 HELPER = '''\
-# The checks of the autograded test cells (read-only): each calls a function on fixed inputs and
-# compares its answer with the reference solution's, to a relative tolerance of 1e-6.
+# The kit's tests and checks of the autograder cells (read-only). When nbgrader grades this notebook in
+# its course's folder, `_kit_test` runs the kit's test of that title on your functions and prints what it
+# found. When you run a cell, `_kit_check` calls a function on fixed inputs and compares its answer with
+# the reference solution's, to a relative tolerance of 1e-6.
 import copy as _kit_copy
+import os as _kit_os
 
 import numpy as np
+
+
+def _kit_test(title):
+    folder = _kit_os.environ.get(_KIT_TESTS)
+    if not folder:
+        print(f"{title}: run by the kit when your notebook is graded.")
+        return
+    from gradekit.grade.kernel import run_test
+
+    run_test(_kit_os.path.join(folder, _KIT_ASSIGNMENT), _KIT_ASSIGNMENT, title, globals())
 
 
 class _KitFigure:
@@ -256,6 +314,8 @@ class _KitFigure:
 
 
 def _kit_check(function, args, kwargs, expected, seed=None):
+    if _kit_os.environ.get(_KIT_TESTS):
+        return  # graded in the course's folder: the kit's test decides
     if seed is not None:
         np.random.seed(seed)
     got = function(*_kit_copy.deepcopy(args), **_kit_copy.deepcopy(kwargs))
@@ -284,17 +344,20 @@ def _kit_same(got, expected, where):
 '''
 
 
-def helper_source(helpers: str) -> str:
-    """The read-only helper cell; with the course's named helper functions when a check passes one.
+def helper_source(key: str, helpers: str) -> str:
+    """The read-only helper cell of assignment `key`; with the course's named helper functions when a check
+    passes one.
 
     `helpers` is the source of graders/helpers.py: the cell defines it inside `_kit_functions()`,
     which returns its public functions by name, as the kit's worker loads them.
     """
+    names = (f"\n\n_KIT_ASSIGNMENT = {key!r}\n"
+             f"_KIT_TESTS = {TESTS_VARIABLE!r}  # the variable nbgrader_config.py sets to where the kit's tests are\n")
     if not helpers:
-        return HELPER
+        return HELPER + names
     source = re.sub(r"^from __future__ import [^\n]*\n", "", helpers, flags=re.M)
     body = "".join(f"    {line}" if line.strip() else line for line in source.splitlines(keepends=True))
     return (HELPER + "\n\ndef _kit_functions():\n" + body.rstrip("\n") + "\n\n"
             "    return {name: value for name, value in locals().items() if not name.startswith(\"_\")\n"
             "            and callable(value) and getattr(value, \"__module__\", None) == __name__}\n\n\n"
-            "_KIT_FUNCTIONS = _kit_functions()  # the course's helpers, which some checks pass by name\n")
+            "_KIT_FUNCTIONS = _kit_functions()  # the course's helpers, which some checks pass by name\n" + names)

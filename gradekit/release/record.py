@@ -27,6 +27,7 @@ from gradekit.content import dataset_payload, helper_functions, helpers_source
 from gradekit.course import Assignment, Course
 from gradekit.errors import KitError
 from gradekit.fsio import write_atomic
+from gradekit.grade.outcomes import Outcome
 from gradekit.grade.proxies import ReferenceProxy, load_reference
 from gradekit.grade.session import Fixtures, Grading, run_session
 from gradekit.layout import ANSWERS, GRADERS, REFERENCE, KitPaths, grader_modules
@@ -69,6 +70,7 @@ class Recorder:
     def __init__(self, reference: ReferenceProxy):
         self.reference, self.helpers = reference, reference.helpers
         self.calls: list[Call] = []
+        self.outcomes: list[Outcome] = []  # the tests that ran, as record_reference ran them
         self.test = self.part = ""
 
     def __getattr__(self, func: str) -> Any:
@@ -97,7 +99,8 @@ class RecordingFixtures(Fixtures):
 
 def record_reference(paths: KitPaths, course: Course, assignment: Assignment, graders: Path,
                      seed: int = CHECK_SEED) -> Recorder:
-    """Run `graders` for `assignment` with the reference as the student; its recorder holds the calls they made."""
+    """Run `graders` for `assignment` with the reference as the student; its recorder holds the calls they made
+    and the tests' outcomes."""
     source = helpers_source(paths)
     recorder = Recorder(load_reference(paths.reference, assignment.modules, helper_functions(source)))
     files = grader_modules(graders, assignment.graders)
@@ -107,6 +110,7 @@ def record_reference(paths: KitPaths, course: Course, assignment: Assignment, gr
                     environment=course.environment, datasets=dataset_payload(paths, course)) as worker, _own_test_modules(graders):
             grading = Grading(course, assignment, worker, recorder, seed)
             session = run_session(files, graders, grading, RecordingFixtures)
+    recorder.outcomes = session.outcomes
     failed = [o.name for o in session.outcomes if not o.passed]
     code = session.exit_code
     if code not in (0, 5) or failed:

@@ -25,6 +25,16 @@ class StudentError:
         return f"{prefix}{self.message}{where}"
 
 
+def timed_out(limit: float) -> StudentError:
+    """A call that ran past its time limit of `limit` seconds."""
+    return StudentError("timeout", f"did not finish within the time limit of {limit:g} s (infinite loop?)")
+
+
+def timed_out_before(times: int) -> StudentError:
+    """A call not run: its function already ran past its time limit `times` times."""
+    return StudentError("timeout", f"not run: it already exceeded the time limit {times} times in this submission")
+
+
 def error_of(raw: Any) -> StudentError:
     """A failure as the worker reported it, rebuilt trusting nothing in it: short strings, an int line."""
     raw = raw if isinstance(raw, dict) else {}

@@ -22,7 +22,7 @@ import numpy as np
 
 from gradekit.course import Limits
 from gradekit.sandbox import isolation, unprivileged
-from gradekit.sandbox.failures import StudentError, error_of
+from gradekit.sandbox.failures import StudentError, error_of, timed_out, timed_out_before
 from gradekit.sandbox.pipes import PipeClosed, PipeTimeout, ThreadedPipe
 from gradekit.sandbox.script_run import ScriptRun, script_run
 from gradekit.sandbox.runner import wire
@@ -232,8 +232,7 @@ class Worker:
     def _exchange(self, key: str, request: dict, limit: float, wait: float | None = None) -> dict | StudentError:
         """Send `request` and return the reply (within `wait`, default `limit`), or why there is none."""
         if self.timeouts.get(key, 0) >= TIMEOUTS_PER_FUNCTION:
-            return StudentError("timeout", f"not run: it already exceeded the time limit {TIMEOUTS_PER_FUNCTION} "
-                                           "times in this submission")
+            return timed_out_before(TIMEOUTS_PER_FUNCTION)
         if self.proc is None and self.start_failure is None:
             self.start()
         self.wait_ready()
@@ -261,7 +260,7 @@ class Worker:
         if starting:
             return _start_failure(why, limit, code, self.limits, out_of_memory)
         if why == "timeout":
-            return StudentError("timeout", f"did not finish within the time limit of {limit:g} s (infinite loop?)")
+            return timed_out(limit)
         return _crash(code, self.limits, "ended the worker process", out_of_memory)
 
     # -- framing ------------------------------------------------------------------------------------

@@ -1,8 +1,10 @@
 """The nbgrader course: its notebook is what nbgrader expects, and nbgrader's own commands grade a
-submission to the same points per part as the kit does for the same code."""
+submission to the same points per part as the kit does for the same code, show the kit's hints in the
+feedback and no hidden test, and warn of no changed checksum."""
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import shutil
@@ -11,22 +13,33 @@ import sys
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 
+from bench.nbgrader_vs_kit import MISTAKES, nbgrader_parts, with_mistake
 from conftest import ROOT
+from gradekit.grade.kernel import SEED_VARIABLE
 from gradekit.grade.pipeline import grade
 from gradekit.layout import KitPaths
+from gradekit.release.nbgrader import TESTS
 from gradekit.release.notebook import fill_notebook, notebook_bytes
+from gradekit.release.public_tests import CHECK_SEED
+from gradekit.release.record import record_reference
 
 KIT = KitPaths(ROOT)
+SEED = 7  # nbgrader's and the kit's inputs alike
 # nbgrader runs the `alembic` script by name: it must find the one installed beside this Python.
-OFFLINE = {**os.environ, "MNIST_OFFLINE": "1",
+OFFLINE = {**os.environ, "MNIST_OFFLINE": "1", SEED_VARIABLE: str(SEED),
            "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
 DATA = ("mnist_data.py", "mnist_sample.npz")
+# student -> (assignment, the bench's notebook): the correct one, the cross-correlation and two other mistakes
+CLASS = {"alice": ("part-4.2", "correct"), "bob": ("part-4.2", "cross-correlation"),
+         "carol": ("part-4.2", "exercise 2 with stride 1"), "dan": ("part-4.2", "maps swapped in exercise 4"),
+         "erin": ("library", "correct")}
 
 
 def run(*argv: str, cwd: Path) -> subprocess.CompletedProcess:
-    proc = subprocess.run(list(argv), cwd=cwd, env=OFFLINE, capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(list(argv), cwd=cwd, env=OFFLINE, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, f"{' '.join(argv)}:\n{proc.stdout[-1500:]}\n{proc.stderr[-3000:]}"
     return proc
 
@@ -59,16 +72,24 @@ def submit(course_dir: Path, student: str, key: str, nb) -> Path:
     return folder / f"{key}.ipynb"
 
 
-def nbgrader_points(course_dir: Path, key: str, student: str) -> dict[str, float]:
-    from nbgrader.api import Gradebook
-
-    with Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}") as gradebook:
-        notebook = gradebook.find_submission_notebook(key, key, student)
-        return {g.name.removeprefix("test_"): g.score for g in notebook.grades}
-
-
-def kit_points(results) -> dict[str, float]:
-    return {part: round(got, 4) for part, (got, _) in results.part_scores().items()}
+@pytest.fixture(scope="module")
+def graded(course, course_dir, tmp_path_factory) -> dict:
+    """CLASS autograded by nbgrader, with feedback, and graded by the kit: nbgrader's log and both points per part."""
+    submissions = {}
+    for student, (key, mistake) in CLASS.items():
+        released = nbformat.read(course_dir / "release" / key / f"{key}.ipynb", as_version=4)
+        solved = fill_notebook(released, ROOT / "reference")
+        submissions[student] = submit(course_dir, student, key, with_mistake(solved, MISTAKES[mistake]))
+    log = ""
+    for key in ("part-4.2", "library"):
+        for command in ("autograde", "generate_feedback"):
+            proc = nbgrader(command, key, cwd=course_dir)
+            log += proc.stdout + proc.stderr
+    out = tmp_path_factory.mktemp("kit")
+    kit = {student: grade(path, out / student, paths=KIT, course=course, assignment=CLASS[student][0], seed=SEED)
+           for student, path in submissions.items()}
+    return {"log": log, "kit": {s: {p: got for p, (got, _) in r.part_scores().items()} for s, r in kit.items()},
+            "nbgrader": {s: nbgrader_parts(course_dir, key, s) for s, (key, _) in CLASS.items()}}
 
 
 def test_source_notebook_is_an_nbgrader_notebook(course, course_dir):
@@ -78,51 +99,95 @@ def test_source_notebook_is_an_nbgrader_notebook(course, course_dir):
     for key in ("part-4.2", "library"):
         assignment = course.assignments[key]
         nb = nbformat.read(course_dir / "source" / key / f"{key}.ipynb", as_version=4)
+        released = nbformat.read(course_dir / "release" / key / f"{key}.ipynb", as_version=4)
         cells = nbgrader_cells(nb)
         for part, spec in assignment.parts.items():
-            solution, test = cells[part].metadata["nbgrader"], cells[f"test_{part}"].metadata["nbgrader"]
-            assert solution == {"grade": False, "grade_id": part, "locked": False, "schema_version": 3,
-                                "solution": True, "task": False}
-            assert test == {"grade": True, "grade_id": f"test_{part}", "locked": True, "points": spec.points,
-                            "schema_version": 3, "solution": False, "task": False}
+            assert cells[part].metadata["nbgrader"] == {"grade": False, "grade_id": part, "locked": False,
+                                                        "schema_version": 3, "solution": True, "task": False}
             assert "### BEGIN SOLUTION" in cells[part].source and "### END SOLUTION" in cells[part].source
-            hidden = "### BEGIN HIDDEN TESTS" in cells[f"test_{part}"].source
-            assert hidden == (not spec.public), part
-            assert f"_kit_check(\n    {part}," in cells[f"test_{part}"].source
+            tests = [cell for grade_id, cell in cells.items() if re.fullmatch(rf"test_{part}_\d+", grade_id)]
+            assert tests and all(c.metadata["nbgrader"]["grade"] and c.metadata["nbgrader"]["locked"] for c in tests)
+            assert round(sum(c.metadata["nbgrader"]["points"] for c in tests), 2) == spec.points, part
+            assert all(re.search(r"^_kit_test\((['\"]).+\1\)$", c.source, re.M) for c in tests), part
+            assert any(f"_kit_check(\n    {part}," in c.source for c in tests) == spec.public, part
         for name in assignment.provided:
             assert cells[name].metadata["nbgrader"]["locked"] and "### BEGIN" not in cells[name].source
-        released = nbformat.read(course_dir / "release" / key / f"{key}.ipynb", as_version=4)
-        text = "\n".join(c.source for c in released.cells)
-        assert "HIDDEN TESTS" not in text and "### BEGIN SOLUTION" not in text
+        assert "HIDDEN TESTS" not in "\n".join(c.source for c in nb.cells)
+        assert "### BEGIN SOLUTION" not in "\n".join(c.source for c in released.cells)
+        locked = {grade_id: c.source for grade_id, c in cells.items() if c.metadata["nbgrader"]["locked"]}
+        assert {grade_id: c.source for grade_id, c in nbgrader_cells(released).items() if grade_id in locked} == locked
     assert sorted(p.name for p in (course_dir / "release" / "part-4.2").iterdir()) == [*DATA, "part-4.2.ipynb"]
+    tests = course_dir / TESTS / "part-4.2"
+    assert (tests / "graders" / "test_conv2d.py").read_bytes() == (KIT.graders / "test_conv2d.py").read_bytes()
+    assert (tests / "reference" / "conv_exercises.py").is_file() and (tests / "course.yaml").is_file()
 
 
-def test_nbgrader_grades_like_the_kit(course, course_dir, tmp_path):
-    """The reference as a student's notebook, and with a bug in exercise_2: same points per part both ways."""
-    release_nb = nbformat.read(course_dir / "release" / "part-4.2" / "part-4.2.ipynb", as_version=4)
-    solved = fill_notebook(release_nb, ROOT / "reference")
-    buggy = nbformat.from_dict(solved)
-    cell = nbgrader_cells(buggy)["exercise_2"]
-    assert "stride=2" in cell.source
-    cell.source = cell.source.replace("stride=2", "stride=1")  # a typical slip: exercise 1's stride
-    library = fill_notebook(nbformat.read(course_dir / "release" / "library" / "library.ipynb", as_version=4),
-                            ROOT / "reference")
-    submissions = {("alice", "part-4.2"): submit(course_dir, "alice", "part-4.2", solved),
-                   ("bob", "part-4.2"): submit(course_dir, "bob", "part-4.2", buggy),
-                   ("alice", "library"): submit(course_dir, "alice", "library", library)}
-    for key in ("part-4.2", "library"):
-        nbgrader("autograde", key, cwd=course_dir)
-        nbgrader("generate_feedback", key, cwd=course_dir)
-    assert (course_dir / "feedback" / "bob" / "part-4.2" / "part-4.2.html").is_file()
-    kit = {}
-    for (student, key), path in submissions.items():
-        results = grade(path, tmp_path / student / key, paths=KIT, course=course, assignment=key, seed=7)
-        kit[student, key] = kit_points(results)
-        assert nbgrader_points(course_dir, key, student) == kit[student, key], (student, key)
+def test_nbgrader_gives_each_part_the_kits_points(course, graded):
+    """Partial credit per test, and the exercises computed with bob's cross-correlating conv2d are consistent with it."""
+    assert graded["nbgrader"] == graded["kit"]
     full = {part: spec.points for part, spec in course.assignments["part-4.2"].parts.items()}
-    assert kit["alice", "part-4.2"] == full
-    assert {part for part, got in kit["bob", "part-4.2"].items() if got < full[part]} == {"exercise_2"}
-    assert kit["alice", "library"] == {p: s.points for p, s in course.assignments["library"].parts.items()}
+    short = {student: {part for part, got in graded["kit"][student].items() if got < full[part]}
+             for student in ("alice", "bob", "carol", "dan")}
+    assert short == {"alice": set(), "bob": {"conv2d"}, "carol": {"exercise_2"}, "dan": {"exercise_4"}}
+    assert 0 < graded["kit"]["bob"]["conv2d"] < full["conv2d"]
+    assert graded["kit"]["erin"] == {part: spec.points for part, spec in course.assignments["library"].parts.items()}
+
+
+def feedback_text(course_dir: Path, student: str, key: str) -> str:
+    """The text of nbgrader's feedback page, as a reader sees it (tags dropped)."""
+    page = (course_dir / "feedback" / student / key / f"{key}.html").read_text(encoding="utf-8")
+    return html.unescape(re.sub(r"<[^>]+>", "", page))
+
+
+def grader_lines() -> set[str]:
+    """The tests' lines of code (graders/test_*.py, not the helpers a handout may ship) that are no line of the
+    reference's."""
+    reference = {line.strip() for path in KIT.reference.glob("*.py") for line in path.read_text().splitlines()}
+    lines = {line.strip() for path in KIT.graders.glob("test_*.py") for line in path.read_text().splitlines()}
+    return {line for line in lines - reference if len(line) >= 20 and not line.startswith(("#", '"', "'", "import "))}
+
+
+def number_runs(value) -> set[tuple]:
+    """Every 4 numbers in a row of the arrays in `value`, to 2 decimals, with at least 3 distinct non-zero ones."""
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, (tuple, list)):
+        return set().union(*map(number_runs, value)) if value else set()
+    if not isinstance(value, np.ndarray) or value.dtype.kind not in "biuf":
+        return set()
+    flat = [round(float(x), 2) for x in value.ravel()]
+    runs = {tuple(flat[i:i + 4]) for i in range(len(flat) - 3)}
+    return {run for run in runs if len({x for x in run if x}) >= 3}
+
+
+def hidden_inputs(course, key: str) -> set[tuple]:
+    """The runs of numbers in the inputs the hidden parts' tests give (as the reference gets them): with SEED, as
+    they ran, and with the seed of a release's fixed inputs."""
+    assignment = course.assignments[key]
+    hidden = assignment.model_copy(update={"parts": {p: s for p, s in assignment.parts.items() if not s.public}})
+    calls = [call for seed in (SEED, CHECK_SEED) for call in record_reference(KIT, course, hidden, KIT.graders,
+                                                                             seed=seed).calls]
+    return set().union(*(number_runs((call.args, call.kwargs)) for call in calls))
+
+
+def test_feedback_has_the_kits_hints_and_no_hidden_test(course, course_dir, graded):
+    bob = feedback_text(course_dir, "bob", "part-4.2")
+    assert "Hint: kernel not flipped: this is a cross-correlation" in bob
+    assert "Accepted: consistent with your conv2d" in bob
+    secret = grader_lines()
+    inputs = {key: hidden_inputs(course, key) for key in ("part-4.2", "library")}
+    assert all(inputs.values())
+    for student, (key, _) in CLASS.items():
+        text = feedback_text(course_dir, student, key)
+        assert "HIDDEN TESTS" not in text
+        assert not secret & {line.strip() for line in text.splitlines()}, student
+        numbers = [round(float(n), 2) for n in re.findall(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?", text)]
+        shown = {tuple(numbers[i:i + 4]) for i in range(len(numbers) - 3)}
+        assert not inputs[key] & shown, student
+
+
+def test_nbgrader_warns_of_no_changed_checksum(graded):
+    assert "checksum" not in graded["log"].lower()
 
 
 def test_release_adds_assignments_to_one_course(course_dir):

@@ -26,9 +26,9 @@ def test_a_helper_keys_a_call_as_its_name_does_from_any_load_of_the_helpers():
 
 
 def test_nbgrader_helper_cell_defines_the_courses_helpers_by_name():
-    assert "_KIT_FUNCTIONS" not in helper_source("")
+    assert "_KIT_FUNCTIONS" not in helper_source("library", "")
     namespace: dict = {"__name__": "__main__"}
-    exec(compile(helper_source(SOURCE), "cell", "exec"), namespace)  # noqa: S102 - the cell, as the notebook runs it
+    exec(compile(helper_source("library", SOURCE), "cell", "exec"), namespace)  # noqa: S102 - the cell, as the notebook runs it
     expected = helper_functions(SOURCE)
     assert set(namespace["_KIT_FUNCTIONS"]) == set(expected)
     X, p = np.arange(6.0).reshape(3, 2), {"W": np.ones((2, 1)), "b": np.zeros(1)}

@@ -11,31 +11,24 @@ if the script raised (what it recorded before still comes back). Sizes are cappe
 
 from __future__ import annotations
 
-import _thread
-import contextlib
 import functools
 import importlib
 import io
 import json
 import runpy
-import signal
 import sys
-import threading
 import time
 import types
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
+import deadline
 import wire
 
 MAX_CALLS = 200  # calls recorded per run; later ones are counted, not kept
 MAX_FIGURES = 16  # figures captured per run
 RECORD_BYTES = 8 * 2**20  # encoded arguments and results kept per run; beyond it values are left out
 PNG_DPI = 60
-
-
-class ScriptTimeout(BaseException):
-    """Raised in the script when its time limit is up, so that what it recorded is still sent."""
 
 
 class CallRecorder:
@@ -165,10 +158,6 @@ def _rendered(fig: Any) -> wire.FigureSummary:
     return wire.figure_summary(fig, buffer.getvalue())
 
 
-def _alarm(signum: int, frame: Any) -> None:
-    raise ScriptTimeout()
-
-
 def run_script(request: dict, root: str, take_output: Callable[[], str],
                describe: Callable[[BaseException, str], dict]) -> dict:
     """Run the script `request["run"]` under `root` and reply with what it printed, recorded and drew."""
@@ -198,42 +187,16 @@ def run_script(request: dict, root: str, take_output: Callable[[], str],
 
 def _run(path: Path, limit: float, recorder: CallRecorder, figures: Figures, targets: list[str]) -> None:
     """The script run as `__main__` with the recorders in place, stopped after `limit` seconds."""
-    with time_limit(limit):
+    with deadline.time_limit(limit):  # TimeUp then: what it recorded is still sent
         recorder.install(targets)
         figures.install()
         sys.argv = [str(path)]
         runpy.run_path(str(path), run_name="__main__")
 
 
-@contextlib.contextmanager
-def time_limit(limit: float) -> Iterator[None]:
-    """ScriptTimeout in the block after `limit` seconds: by SIGALRM, or where there is none (Windows) by a
-    timer thread interrupting the main thread."""
-    if hasattr(signal, "setitimer"):
-        saved = signal.signal(signal.SIGALRM, _alarm)
-        signal.setitimer(signal.ITIMER_REAL, limit)
-        try:
-            yield
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, saved)
-        return
-    expired = threading.Event()
-    timer = threading.Timer(limit, lambda: (expired.set(), _thread.interrupt_main()))
-    timer.start()
-    try:
-        yield
-    except KeyboardInterrupt:
-        if expired.is_set():
-            raise ScriptTimeout() from None
-        raise
-    finally:
-        timer.cancel()
-
-
 def _failure(exc: BaseException, limit: float, root: str, describe: Callable[[BaseException, str], dict]) -> dict | None:
     """Why the script stopped, or None when it ended as a script may (sys.exit() or sys.exit(0))."""
-    if isinstance(exc, ScriptTimeout):
+    if isinstance(exc, deadline.TimeUp):
         return {"type": "ScriptTimeout", "message": f"did not finish within the time limit of {limit:g} s "
                                                     "(an infinite loop or a long computation?)", "file": None, "line": None}
     if isinstance(exc, SystemExit) and exc.code in (0, None):

@@ -177,29 +177,6 @@ def top_level_blocks(source: str) -> list[tuple[int, str]]:
     return [(start, "\n".join(lines) + "\n") for start, lines in blocks]
 
 
-def summarize(value: Any, render: bool) -> Any:
-    """Replace matplotlib Figures by what a grader may check of them (and close them)."""
-    if type(value).__name__ == "Figure" and type(value).__module__.startswith("matplotlib"):
-        return rendered_summary(value, render)
-    if isinstance(value, tuple):
-        return tuple(summarize(v, render) for v in value)
-    if isinstance(value, list):
-        return [summarize(v, render) for v in value]
-    return value
-
-
-def rendered_summary(fig: Any, render: bool) -> wire.FigureSummary:
-    """A figure's summary; with its PNG only when asked (rendering costs ~50 ms)."""
-    buffer = io.BytesIO()
-    if render:
-        fig.savefig(buffer, format="png", dpi=60, bbox_inches="tight")
-    summary = wire.figure_summary(fig, buffer.getvalue())
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
-    return summary
-
-
 def load_helpers(source: str) -> dict[str, Any]:
     """The course's named helper functions, from their source (sent by the grader, run before any student code)."""
     namespace: dict[str, Any] = {"__name__": wire.HELPERS_MODULE}
@@ -248,7 +225,7 @@ class Runner:
         try:
             with options:
                 value = fn(*args, **kwargs)
-            value = summarize(value, render=request["func"] not in self.rendered)
+            value = wire.summarize(value, render=request["func"] not in self.rendered)
             self.rendered.add(request["func"])
         except BaseException as exc:  # noqa: BLE001 - reported to the grader as data
             return {"ok": False, "error": describe_exception(exc, self.root), "output": self.output.take()}
