@@ -46,6 +46,7 @@ PLUGIN = "gradekit"  # the worker plugin's name: a new run's plugin replaces the
 CONNECT_TIMEOUT_S = 10
 TASK_RETRIES = 2  # a task that raised (its worker's disk full, ...) runs again; a dead worker's runs again anyway
 IN_FLIGHT = 2  # submissions sent per worker thread ahead of their grading: the class's bytes are not all held at once
+MIN_AHEAD = 8  # sent before any worker has joined
 
 
 @dataclass(frozen=True)
@@ -100,23 +101,25 @@ class CourseOnWorker(distributed.WorkerPlugin):
         self.content, self.assignment, self.kit_version = content, assignment, gradekit.__version__
 
     def setup(self, worker: distributed.Worker) -> None:
+        self.cleanups = contextlib.ExitStack()  # what teardown undoes, even of a setup that failed
         if self.kit_version != gradekit.__version__:
             raise KitError(f"this worker runs gradekit {gradekit.__version__}, the client {self.kit_version}",
                            path=worker.address, fix="install the same version of the kit everywhere")
         self.root = Path(worker.local_directory) / "gradekit-course"
+        self.cleanups.callback(shutil.rmtree, self.root, ignore_errors=True)
+        self.cleanups.callback(_forget, self.root)
         for name, data in self.content.items():
             write_atomic(self.root / name, data)
         self.paths, self.course = open_course(self.root / COURSE_FILE)
         chosen = self.course.assignment(self.assignment)
         load_reference(self.paths.reference, chosen.modules, helper_functions(helpers_source(self.paths)))
-        self.limits, self.sandboxes, self.lock = self.course.limits_for(chosen), ZygotePool(), threading.Lock()
+        self.limits, self.lock = self.course.limits_for(chosen), threading.Lock()
+        self.sandboxes = self.cleanups.enter_context(ZygotePool())
         for zygote in launch_zygotes(1, self.limits):  # here, in the worker's main thread: it lives as long
             self.sandboxes.adopt(zygote)
 
     def teardown(self, worker: distributed.Worker) -> None:
-        self.sandboxes.close()
-        _forget(self.root)
-        shutil.rmtree(self.root, ignore_errors=True)
+        self.cleanups.close()
 
     def grade(self, entry: Entry, parcel: Parcel, digest: str, seed: int, timing: Timing) -> dict[str, bytes]:
         """Grade `parcel` in a folder of its own; the files grading wrote, by path from the student's folder."""
@@ -153,14 +156,13 @@ class ClusterGrader:
 
     @contextlib.contextmanager
     def _course_on_workers(self, paths: KitPaths, course: Course, assignment: str) -> Iterator[None]:
-        """The course set up on every worker (and every one that joins) while the class is graded."""
+        """The course set up on every worker (and every one that joins) while the class is graded.
+
+        A worker's KitError (another version of the kit) reaches here as it was raised.
+        """
         content = {path.relative_to(paths.root).as_posix(): path.read_bytes() for path in content_files(paths, course)}
         try:
-            for worker, reply in self.client.register_plugin(CourseOnWorker(content, assignment)).items():
-                if reply.get("status") == "error":
-                    raise KitError(f"the Dask worker could not set up the course: {reply.get('text')}", path=worker,
-                                   fix="install the kit with its dependencies on every worker (pip install "
-                                       "'gradekit[dask]'), then start the workers again")
+            _register(self.client, CourseOnWorker(content, assignment))
             yield
         finally:
             self.client.unregister_worker_plugin(PLUGIN)
@@ -169,20 +171,32 @@ class ClusterGrader:
         """Send the calls, a few per worker thread ahead, and write each one's results as they come back."""
         started, waiting = time.monotonic(), iter(calls)
         on_progress(Progress(0, len(calls), "", None, started))
-        ahead = max(1, IN_FLIGHT * sum(self.client.nthreads().values()))
-        sent = {self._send(call): call for call in islice(waiting, ahead)}
+        sent = {self._send(call): call for call in islice(waiting, self._ahead())}
         running = distributed.as_completed(list(sent), loop=self.client.loop)
         for done, future in enumerate(running, 1):
-            for call in islice(waiting, 1):
-                sent[nxt := self._send(call)] = call
-                running.add(nxt)
             call = sent.pop(future)
+            for more in islice(waiting, max(0, self._ahead() - len(sent))):
+                sent[nxt := self._send(more)] = more
+                running.add(nxt)
             on_progress(Progress(done, len(calls), call[0].student, _received(future, call), started))
+
+    def _ahead(self) -> int:
+        """How many submissions to have sent, for the workers there are now (more may join)."""
+        return max(MIN_AHEAD, IN_FLIGHT * sum(self.client.nthreads().values()))
 
     def _send(self, call: tuple) -> distributed.Future:
         entry, _, _, _, _, seed, timing = call
         return self.client.submit(grade_parcel, entry, Parcel.of(entry), entry_digest(entry), seed, timing,
                                   key=f"gradekit-{entry.student}-{secrets.token_hex(4)}", retries=TASK_RETRIES)
+
+
+def _register(client: distributed.Client, plugin: CourseOnWorker) -> None:
+    try:
+        client.register_plugin(plugin)
+    except ImportError as exc:  # a worker without the kit (or its dependencies) cannot even unpickle the plugin
+        raise KitError(f"a Dask worker cannot set up the course ({exc})", path=client.scheduler.address,
+                       fix="install the kit with its dependencies on every worker (pip install 'gradekit[dask]'), "
+                           "then start the workers again") from None
 
 
 def _seeded(call: tuple) -> tuple:

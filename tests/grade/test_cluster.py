@@ -14,6 +14,12 @@ from pathlib import Path
 
 import pytest
 
+import gradekit
+from gradekit.content import open_course
+from gradekit.errors import KitError
+from gradekit.grade.late import Timing
+from gradekit.intake import Entry
+
 distributed = pytest.importorskip("distributed")
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -108,6 +114,18 @@ def test_a_worker_killed_while_grading_leaves_its_submission_to_another(client, 
     slow = json.loads((tmp_path / "out" / "slow" / "results.json").read_text())
     assert slow["extra_data"]["status"] == "graded" and slow["score"] == slow["max_score"] == 100
     assert pid not in client.run(os.getpid).values()  # it was killed, and graded on a worker that lived
+
+
+def test_workers_of_another_kit_version_are_one_clear_error(client, tmp_path, monkeypatch):
+    from gradekit.grade.cluster import ClusterGrader  # with dask installed
+
+    paths, course = open_course(ROOT / "course.yaml")
+    call = (Entry("alice", SAMPLE), tmp_path, paths, course, course.default_assignment, 5, Timing())
+    monkeypatch.setattr(gradekit, "__version__", "0.0.1")  # this machine's kit, not the workers'
+    with pytest.raises(KitError, match=r"tcp://.*: this worker runs gradekit .*, the client 0\.0\.1"):
+        ClusterGrader(client)([call], paths, course, course.default_assignment, lambda progress: None)
+    assert not list(tmp_path.iterdir())
+    assert client.run(course_modules) == {worker: [] for worker in client.nthreads()}  # the plugin torn down
 
 
 @pytest.fixture
