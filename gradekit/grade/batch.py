@@ -19,7 +19,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, ContextManager
+from typing import Callable
 
 import gradekit
 from gradekit import stopping
@@ -204,7 +204,7 @@ def _grade_entry(entry: Entry, out: Path, paths: KitPaths, course: Course, assig
                         seed=seed, timing=timing, zygote=_pool.get(course.limits_for(course.assignment(assignment))))
 
 
-def grade_staged(entry: Entry, staging: ContextManager[Path], target: Path, digest: str, *, course: Course,
+def grade_staged(entry: Entry, staging: contextlib.AbstractContextManager[Path], target: Path, digest: str, *, course: Course,
                  assignment: str, timing: Timing, **options) -> Results:
     """Grade what `staging` gives of `entry` into `target`: a kit fault is retried, then a kit error; a user error is
     a zero that says why. `options` go to grade_or_kit_error (paths, seed, zygote)."""
