@@ -204,8 +204,8 @@ def _grade_entry(entry: Entry, out: Path, paths: KitPaths, course: Course, assig
                         seed=seed, timing=timing, zygote=_pool.get(course.limits_for(course.assignment(assignment))))
 
 
-def grade_staged(entry: Entry, staging: contextlib.AbstractContextManager[Path], target: Path, digest: str, *, course: Course,
-                 assignment: str, timing: Timing, **options) -> Results:
+def grade_staged(entry: Entry, staging: contextlib.AbstractContextManager[Path], target: Path, digest: str, *,
+                 course: Course, assignment: str, timing: Timing, **options) -> Results:
     """Grade what `staging` gives of `entry` into `target`: a kit fault is retried, then a kit error; a user error is
     a zero that says why. `options` go to grade_or_kit_error (paths, seed, zygote)."""
     extra = {"entry_sha256": digest, "student": entry.student, **entry_meta(entry, timing.submitted_at)}
