@@ -15,7 +15,7 @@ import numpy as np
 
 from gradekit.course import Assignment, Course, line_of, load_course
 from gradekit.errors import KitError, not_utf8
-from gradekit.layout import KitPaths, grader_modules
+from gradekit.layout import KitPaths, files_under, grader_modules
 from gradekit.sandbox.runner import wire
 from gradekit.sandbox.runner.wire import HELPERS_MODULE, named_functions
 
@@ -81,6 +81,15 @@ def open_course(course_file: Path, *, content: bool = True) -> tuple[KitPaths, C
     if content:
         paths.require_content()
     return paths, course
+
+
+def content_files(paths: KitPaths, course: Course) -> list[Path]:
+    """Every file of the course that grading reads: course.yaml (and a handout's release marker), reference/,
+    graders/, exercises/, and the notes and datasets course.yaml names under the course's folder."""
+    named = [paths.course_file, paths.release_marker, *(paths.root / spec.file for spec in course.datasets.values()),
+             *(paths.root / name for assignment in course.assignments.values() for name in assignment.notes)]
+    folders = [path for folder in (paths.reference, paths.graders, paths.exercises) for path in files_under(folder)]
+    return sorted({path for path in [*named, *folders] if path.is_file() and path.resolve().is_relative_to(paths.root)})
 
 
 def dataset_payload(paths: KitPaths, course: Course) -> dict[str, dict]:

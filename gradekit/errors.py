@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import functools
 from pathlib import Path
 
 
@@ -19,6 +20,10 @@ class KitError(Exception):
         where = f"{self.path}: " if self.path else ""
         fix = f" Fix: {self.fix}" if self.fix else ""
         return f"{where}{self.message}.{fix}" if not self.message.endswith(".") else f"{where}{self.message}{fix}"
+
+    def __reduce__(self) -> tuple:
+        """Pickled as it was made (to a Dask worker and back), so that its repr is the same there."""
+        return functools.partial(KitError, path=self.path, fix=self.fix), (self.message,)
 
 
 class KitFault(Exception):

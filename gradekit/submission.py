@@ -16,7 +16,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from gradekit.errors import KitError
 from gradekit.fsio import tree_digest
@@ -78,7 +78,9 @@ def prepare(source: Path, dest: Path, support: list[Path] = (), modules: Iterabl
     return Submission(dest, source, digest, notes)
 
 
-def _copy_folder(source: Path, dest: Path) -> None:
+def folder_files(source: Path) -> Iterator[tuple[Path, Path]]:
+    """Each file `prepare` takes from the folder `source`, by its path there, checked as it is reached: at most
+    MAX_FILES, no link leaving the folder, ordinary files only, within the size limits."""
     root = source.resolve()
     files = [p for p in sorted(source.rglob("*")) if not ignored(p.relative_to(source))]
     if len(files) > MAX_FILES:
@@ -88,9 +90,14 @@ def _copy_folder(source: Path, dest: Path) -> None:
         rel = path.relative_to(source)
         if path.is_symlink():
             _check_link(path, rel, root, source)
-        if path.is_dir():
-            continue
-        total += _copy_regular(path, dest / rel, rel, source, total)
+        if not path.is_dir():
+            total += _check_regular(path, rel, source, total)
+            yield rel, path
+
+
+def _copy_folder(source: Path, dest: Path) -> None:
+    for rel, path in folder_files(source):
+        _copy(path, dest / rel)
 
 
 def copy_files(files: Iterable[tuple[str, Path]], dest: Path) -> None:
@@ -106,18 +113,21 @@ def copy_files(files: Iterable[tuple[str, Path]], dest: Path) -> None:
         if path.is_dir():
             _copy_folder(path, dest / name)
         else:
-            total += _copy_regular(path, dest / name, path.name, path.parent, total)
+            total += _check_regular(path, path.name, path.parent, total)
+            _copy(path, dest / name)
 
 
-def _copy_regular(path: Path, target: Path, rel: Path | str, source: Path, total: int) -> int:
-    """Copy one ordinary file (links resolved and checked by the caller); its size."""
+def _check_regular(path: Path, rel: Path | str, source: Path, total: int) -> int:
+    """The size of one ordinary file (links resolved and checked by the caller), or why it is refused."""
     mode = path.stat().st_mode
     if not stat.S_ISREG(mode):
         raise KitError(f"{rel} is not a regular file", path=source, fix="hand in only ordinary files")
-    size = _check_size(path.stat().st_size, total, path)
+    return _check_size(path.stat().st_size, total, path)
+
+
+def _copy(path: Path, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(path, target)
-    return size
 
 
 def _check_link(path: Path, rel: Path, root: Path, source: Path) -> None:

@@ -46,6 +46,9 @@ def release_command() -> None:
               help="CSV of student,extra_days: extensions that move those students' due dates (over course.yaml's).")
 @click.option("--shard", default=default(grade_verbs.main, "shard"), metavar="K/N",
               help="Grade only shard K of N (0-based) of a class.")
+@click.option("--dask-scheduler", default=default(grade_verbs.main, "dask_scheduler"), metavar="ADDRESS",
+              help="Grade a class on the Dask cluster whose scheduler is at ADDRESS (e.g. tcp://10.0.0.5:8786); "
+                   "needs the dask extra: pip install 'gradekit[dask]'.")
 @course_option(grade_verbs.main)
 @runs(grade_verbs.main)
 def grade_command() -> None:

@@ -6,16 +6,18 @@ here are the command line's, keyword-only, with the defaults the CLI shows.
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import tempfile
 from pathlib import Path
+from typing import Iterator
 
 from gradekit import stopping
 from gradekit.console import echo, show, warn
 from gradekit.content import open_course
 from gradekit.errors import KitError
 from gradekit.fsio import ensure_writable
-from gradekit.grade.batch import grade_class
+from gradekit.grade.batch import Remote, grade_class
 from gradekit.grade.feedback import check_lines, summary_table
 from gradekit.grade.late import Timing
 from gradekit.grade.pipeline import grade as grade_submission
@@ -29,7 +31,8 @@ from gradekit.layout import COURSE_FILE, EXERCISES, FEEDBACK, RESULTS
 
 def main(submission: Path, *, out: Path = Path("graded"), assignment: str | None = None, seed: int | None = None,
          jobs: int | None = None, force: bool = False, times: Path | None = None, lms_metadata: Path | None = None,
-         extensions: Path | None = None, shard: str | None = None, course_file: Path = Path(COURSE_FILE)) -> int:
+         extensions: Path | None = None, shard: str | None = None, dask_scheduler: str | None = None,
+         course_file: Path = Path(COURSE_FILE)) -> int:
     """Grade SUBMISSION (a folder, .zip or notebook), or a class: a folder of them, one per student, or the folder or
     zip of submissions an LMS downloads (Canvas, Moodle, Gradescope).
 
@@ -46,11 +49,12 @@ def main(submission: Path, *, out: Path = Path("graded"), assignment: str | None
     # Gradescope's record is of one submission: what the student uploaded, whatever folders or zips it holds.
     one_class = is_lms_download(submission) if lms_metadata else is_class_folder(submission, course, assignment)
     _check_fit(submission, one_class, shard, times, lms_metadata)
+    _check_cluster(submission, one_class, dask_scheduler, jobs)
     if one_class:
-        with class_progress() as progress:
+        with _remote(dask_scheduler) as remote, class_progress() as progress:
             gradebook = grade_class(submission, out, paths=paths, course=course, assignment=assignment, jobs=jobs,
                                     force=force, seed=seed, times=submitted, extensions=extra_days, shard=shards,
-                                    on_progress=progress, on_warning=warn)
+                                    on_progress=progress, on_warning=warn, remote=remote)
         results = student_results(out)
         echo(f"Gradebook: {gradebook}")
         show(closing_table(results), plain=closing_line(results))
@@ -83,6 +87,28 @@ def _check_fit(submission: Path, one_class: bool, shard: str | None, times: Path
     if lms_metadata is not None and times is not None:
         raise KitError("--times and --lms-metadata both give the submission's time", path=times,
                        fix="pass one of them: --lms-metadata when grading in Gradescope's autograder")
+
+
+def _check_cluster(submission: Path, one_class: bool, dask_scheduler: str | None, jobs: int | None) -> None:
+    """--dask-scheduler grades a class on the cluster's workers: not one submission, and with no --jobs."""
+    if dask_scheduler is not None and not one_class:
+        raise KitError(f"--dask-scheduler grades a class, but {submission} is one submission", path=submission,
+                       fix="leave out --dask-scheduler, or give the folder that holds the class's submissions")
+    if dask_scheduler is not None and jobs is not None:
+        raise KitError("--jobs sets how many local processes grade, but --dask-scheduler grades on the cluster's "
+                       "workers", path=submission, fix="leave out --jobs: start more Dask workers instead")
+
+
+@contextlib.contextmanager
+def _remote(dask_scheduler: str | None) -> Iterator[Remote | None]:
+    """Where a class is graded: here (None), or on the Dask cluster whose scheduler is at `dask_scheduler`."""
+    if dask_scheduler is None:
+        yield None
+        return
+    from gradekit.grade import cluster  # dask is an optional extra: imported only when asked for
+
+    with cluster.connect(dask_scheduler) as remote:
+        yield remote
 
 
 def check(folder: Path = Path(EXERCISES), *, assignment: str | None = None,

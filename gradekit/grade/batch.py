@@ -62,6 +62,10 @@ class Progress:
         return (self.total - self.done) / self.rate if self.done else float("nan")
 
 
+# Grades a class's calls elsewhere: remote(calls, paths, course, assignment, on_progress), as cluster.ClusterGrader.
+Remote = Callable[[list[tuple], KitPaths, Course, str, Callable[[Progress], None]], None]
+
+
 def is_current(entry: Entry, out: Path, course: Course, assignment: str, timing: Timing = Timing()) -> bool:
     """True when the stored results were made from the same submission, course, kit and times, and stand.
 
@@ -81,10 +85,11 @@ def grade_class(folder: Path, out: Path, *, paths: KitPaths, course: Course, ass
                 jobs: int | None = None, force: bool = False, seed: int | None = None,
                 times: dict[str, datetime] | None = None, extensions: dict[str, float] | None = None,
                 shard: tuple[int, int] | None = None, on_progress: Callable[[Progress], None] = lambda p: None,
-                on_warning: Callable[[str], None] = lambda text: None) -> Path:
+                on_warning: Callable[[str], None] = lambda text: None, remote: Remote | None = None) -> Path:
     """Grade every entry of the class `folder` (or an LMS's zip of it) into `out/<student>/`, then write
     `out/gradebook.csv`. A time from `times` wins over the LMS's; `extensions` (days, by student or LMS id) move
-    due dates, and those of no one in the class are named in one warning."""
+    due dates, and those of no one in the class are named in one warning. `remote` grades the entries elsewhere
+    (on a Dask cluster) instead of in `jobs` local processes."""
     name = assignment or course.default_assignment
     with open_class(Path(folder)) as root:
         entries = class_entries(root)
@@ -100,7 +105,10 @@ def grade_class(folder: Path, out: Path, *, paths: KitPaths, course: Course, ass
                    for e in entries}
         todo = [e for e in entries if force or not is_current(e, out, course, name, timings[e.student])]
         calls = [(e, out, paths, course, name, seed, timings[e.student]) for e in todo]
-        _grade_calls(calls, jobs or os.cpu_count() or 1, paths, course.assignment(name), course, on_progress)
+        if remote is None:
+            _grade_calls(calls, jobs or os.cpu_count() or 1, paths, course.assignment(name), course, on_progress)
+        else:
+            remote(calls, paths, course, name, on_progress)
     return write_gradebook(out, course.assignment(name))
 
 
@@ -209,12 +217,19 @@ def _grade_entry(entry: Entry, out: Path, paths: KitPaths, course: Course, assig
     _starts.put(entry.student)
     target = out / entry.student
     digest = entry_digest(entry)
+    return grade_staged(entry, staged(entry), target, digest, paths=paths, course=course, assignment=assignment,
+                        seed=seed, timing=timing, zygote=_pool.get(course.limits_for(course.assignment(assignment))))
+
+
+def grade_staged(entry: Entry, staging: contextlib.AbstractContextManager[Path], target: Path, digest: str, *,
+                 course: Course, assignment: str, timing: Timing, **options) -> Results:
+    """Grade what `staging` gives of `entry` into `target`: a kit fault is retried, then a kit error; a user error is
+    a zero that says why. `options` go to grade_or_kit_error (paths, seed, zygote)."""
     extra = {"entry_sha256": digest, "student": entry.student, **entry_meta(entry, timing.submitted_at)}
     try:
-        with staged(entry) as source:
-            return grade_or_kit_error(source, target, paths=paths, course=course, assignment=assignment, seed=seed,
-                                      timing=timing, extra=extra,
-                                      zygote=_pool.get(course.limits_for(course.assignment(assignment))))
+        with staging as source:
+            return grade_or_kit_error(source, target, course=course, assignment=assignment, timing=timing,
+                                      extra=extra, **options)
     except KitError as exc:  # about this submission (a damaged zip): it must not stop the class
         results = error_results(entry, course, assignment, digest, exc)
         save_results(results, target / RESULTS)

@@ -176,6 +176,12 @@ def grade_or_kit_error(source: Path, out: Path, *, course: Course, assignment: s
             fault = exc
             if zygote is not None:
                 zygote.stop()  # the next attempt starts a new sandbox
+    return record_kit_error(fault, out, course=course, assignment=assignment, seed=seed, extra=extra)
+
+
+def record_kit_error(fault: Exception, out: Path, *, course: Course, assignment: str | None, seed: int,
+                     extra: dict | None) -> Results:
+    """Write to `out` the results and feedback of a submission the kit could not grade (see kit_error_results)."""
     results = kit_error_results(fault, course, assignment, seed, extra)
     run = RunPaths(Path(out))
     write_feedback(results, run)
