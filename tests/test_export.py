@@ -16,6 +16,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
 
 from conftest import write_submission_metadata
 from gradekit.errors import KitError
@@ -89,7 +90,10 @@ def test_gradescope_setup_pins_the_versions_the_kit_was_tested_with(autograder_z
         setup = archive.read("setup.sh").decode()
     install = next(line for line in setup.splitlines() if "pip\" install" in line and "--upgrade" not in line)
     packages = shlex.split(install)[3:]
-    pins = dict(re.fullmatch(r"([\w.-]+)==([^;]+)(?:; .*)?", p).groups() for p in packages)
+    matched = {p: re.fullmatch(r"([\w.-]+)==([^;]+)(?:; .*)?", p) for p in packages}
+    pins = dict(m.groups() for m in matched.values() if m)
+    unpinned = [Requirement(p) for p, m in matched.items() if not m]  # only what this Python does not install
+    assert all(r.marker is not None and not r.marker.evaluate() for r in unpinned), unpinned
     assert set(GRADING_PACKAGES) <= set(pins) and "nbgrader" not in pins
     assert pins == {name: importlib.metadata.version(name) for name in pins}
     assert "pyseccomp==0.1.2; sys_platform == 'linux'".replace("0.1.2", pins["pyseccomp"]) in packages

@@ -112,7 +112,7 @@ def test_a_worker_killed_while_grading_leaves_its_submission_to_another(client, 
     code, out, err = finished(proc)
     assert code == 0, err
     slow = json.loads((tmp_path / "out" / "slow" / "results.json").read_text())
-    assert slow["extra_data"]["status"] == "graded" and slow["score"] == slow["max_score"] == 100
+    assert slow["extra_data"]["status"] == "graded" and slow["score"] == slow["extra_data"]["max_score"] == 100
     assert pid not in client.run(os.getpid).values()  # it was killed, and graded on a worker that lived
 
 

@@ -41,6 +41,7 @@ def loss(function: str, form: str, eps: float) -> str:
 
 @PROPERTY
 @given(which=st.sampled_from(sorted(LOSSES)), exponent=st.floats(-15, -7), seed=st.integers(0, 2**31 - 1))
+@example(which=("cross_entropy", "added"), exponent=-8.0, seed=521)  # a mismatch within float32 precision
 @example(which=("cross_entropy", "added"), exponent=-7.0, seed=1)  # Keras's epsilon: it shifts small probabilities
 def test_any_tiny_epsilon_added_or_clipping_scores_full(variants, which, exponent, seed):
     graded = variants.grade(loss(*which, 10.0 ** exponent), seed=seed)
