@@ -115,6 +115,9 @@ def grade_class(folder: Path, out: Path, *, paths: KitPaths, course: Course, ass
 def _grade_calls(calls: list[tuple], jobs: int, paths: KitPaths, chosen: Assignment, course: Course,
                  on_progress: Callable[[Progress], None]) -> None:
     """Grade each call's entry in warm sandboxes, `jobs` at a time."""
+    if not calls:  # all up to date: no sandbox to start, no reference to import (a resume costs the run's start only)
+        on_progress(Progress(0, 0, "", None, time.monotonic(), "began"))
+        return
     todo = [call[0] for call in calls]
     zygotes: list[Zygote] = []
     context = multiprocessing.get_context("fork")

@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 
 from gradekit.course import load_course
+from gradekit.grade.batch import grade_class
 from gradekit.grade.late import lateness, parse_time
+from gradekit.layout import KitPaths
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "samples" / "blog_solution"
@@ -96,6 +98,19 @@ def test_second_run_grades_nothing_and_changed_submission_is_regraded(graded):
     assert float(gradebook(out)["bob"]["conv2d"]) == 40
     forced = cli("grade", str(folder), "--out", str(out), "-j", "2", "--seed", "5", "--force")
     assert "Grading 6 submission(s)" in forced.stdout
+
+
+def test_a_resume_with_nothing_to_grade_imports_no_reference_and_starts_no_sandbox(graded, tmp_path):
+    """All up to date: the run costs its start only (a class of 1,000 resumed in about one floor, not two)."""
+    folder, out, _ = graded
+    for name in ("reference", "graders", "notes"):
+        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "course.yaml", tmp_path / "course.yaml")
+    (tmp_path / "reference" / "conv_exercises.py").write_text("raise RuntimeError('imported')\n")
+    before, seen = gradebook(out), []
+    grade_class(folder, out, paths=KitPaths(tmp_path), course=load_course(tmp_path / "course.yaml"), seed=5,
+                on_progress=seen.append)
+    assert gradebook(out) == before and [(p.event, p.total) for p in seen] == [("began", 0)]
 
 
 def test_killed_run_resumes_to_the_same_gradebook(tmp_path):
