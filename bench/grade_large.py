@@ -17,17 +17,10 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-FLOOR = [sys.executable, "-c", "import numpy, scipy.signal, matplotlib.pyplot, pytest"]
-SAMPLES = [ROOT / "samples" / "blog_solution", ROOT / "samples" / "typical_student"]
+from grade_class import FLOOR, ROOT, SAMPLES, timed  # the same floor and samples as the class benchmark
+
 PEAK = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL); "
         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")  # KiB, of the largest process it waited for
-
-
-def timed(argv: list[str]) -> float:
-    start = time.perf_counter()
-    subprocess.run(argv, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - start
 
 
 def make_class(folder: Path, students: int) -> None:
