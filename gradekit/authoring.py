@@ -7,6 +7,7 @@ only its parts, and each of its parts must have a test; each part's function mus
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 from gradekit.content import assignment_notes, dataset_payload, grader_files
@@ -22,7 +23,7 @@ def grader_problems(paths: KitPaths, course: Course, key: str, parts: set[str] |
     files = grader_files(paths, key, assignment)
     problems, graded = [], set()
     for path in files:
-        for test in declared_tests(parse_grader(path)):
+        for test in _tests_of(path):
             graded.add(test.part)
             if test.part not in assignment.parts:
                 others = [k for k in course.owners(test.part) if k != key]
@@ -39,6 +40,17 @@ def grader_problems(paths: KitPaths, course: Course, key: str, parts: set[str] |
                                  fix=f"add a test whose docstring starts with '{part}:' to one of them, or list "
                                      f"the grader file that has one under the assignment's graders"))
     return problems
+
+
+def _tests_of(path: Path) -> tuple:
+    stat = path.stat()
+    return _declared_tests(path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=64)
+def _declared_tests(path: Path, mtime_ns: int, size: int) -> tuple:
+    """A grader file's tests, parsed once per version of the file (grading checks them for every submission)."""
+    return tuple(declared_tests(parse_grader(path)))
 
 
 def require_sound_graders(paths: KitPaths, course: Course, key: str) -> list[Path]:

@@ -7,6 +7,7 @@ worker and the handouts.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any, Callable
 
@@ -96,20 +97,39 @@ def dataset_payload(paths: KitPaths, course: Course) -> dict[str, dict]:
     """course.yaml's `datasets` as the worker receives them: {name: {"data": array, "target": array or strings}}."""
     payload = {}
     for name, spec in course.datasets.items():
-        line = line_of(paths.course_file, ["datasets", name])
-        where = f"{f'line {line}: ' if line else ''}dataset '{name}': {spec.file}"
-        fix = f"give datasets.{name} a .npz file holding the arrays '{spec.data}' and '{spec.target}'"
+        path = paths.root / spec.file
         try:
-            with np.load(paths.root / spec.file, allow_pickle=False) as npz:
-                data, target = np.asarray(npz[spec.data]), np.asarray(npz[spec.target])
-        except FileNotFoundError:
-            raise KitError(f"{where} does not exist", path=paths.course_file, fix=fix) from None
-        except (KeyError, OSError, ValueError) as exc:
-            raise KitError(f"{where} cannot be read ({str(exc)[:120]})", path=paths.course_file, fix=fix) from None
-        if data.ndim != 2 or target.ndim != 1 or len(target) != len(data) or \
-                data.nbytes + target.nbytes > MAX_DATASET_BYTES:
-            raise KitError(f"{where} holds data of shape {data.shape} and targets of shape {target.shape}",
-                           path=paths.course_file, fix=f"one row per target, at most {MAX_DATASET_BYTES >> 20} MB in all")
-        labels = [str(v) for v in target.tolist()] if target.dtype.kind in "US" else wire.encode(target)
-        payload[name] = {"data": wire.encode(data), "target": labels}
+            stat = path.stat()
+            payload[name] = _encoded_dataset(path, stat.st_mtime_ns, stat.st_size, spec.data, spec.target)
+        except (KeyError, OSError, ValueError, _BadShape) as exc:
+            raise _dataset_error(paths, name, spec, exc) from None
     return payload
+
+
+def _dataset_error(paths: KitPaths, name: str, spec: Any, exc: Exception) -> KitError:
+    """Why dataset `name` cannot be served, naming its line of course.yaml."""
+    line = line_of(paths.course_file, ["datasets", name])
+    where = f"{f'line {line}: ' if line else ''}dataset '{name}': {spec.file}"
+    if isinstance(exc, _BadShape):
+        return KitError(f"{where} holds {exc}", path=paths.course_file,
+                        fix=f"one row per target, at most {MAX_DATASET_BYTES >> 20} MB in all")
+    fix = f"give datasets.{name} a .npz file holding the arrays '{spec.data}' and '{spec.target}'"
+    if isinstance(exc, FileNotFoundError):
+        return KitError(f"{where} does not exist", path=paths.course_file, fix=fix)
+    return KitError(f"{where} cannot be read ({str(exc)[:120]})", path=paths.course_file, fix=fix)
+
+
+class _BadShape(Exception):
+    """A dataset's arrays are not one row per target, or too large."""
+
+
+@functools.lru_cache(maxsize=8)
+def _encoded_dataset(path: Path, mtime_ns: int, size: int, data_key: str, target_key: str) -> dict:
+    """One dataset file as wire data, read once per version of the file (a class run sends it to every worker)."""
+    with np.load(path, allow_pickle=False) as npz:
+        data, target = np.asarray(npz[data_key]), np.asarray(npz[target_key])
+    if data.ndim != 2 or target.ndim != 1 or len(target) != len(data) or \
+            data.nbytes + target.nbytes > MAX_DATASET_BYTES:
+        raise _BadShape(f"data of shape {data.shape} and targets of shape {target.shape}")
+    labels = [str(v) for v in target.tolist()] if target.dtype.kind in "US" else wire.encode(target)
+    return {"data": wire.encode(data), "target": labels}

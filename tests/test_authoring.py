@@ -174,3 +174,29 @@ def test_a_dataset_without_its_file_or_arrays_is_an_error(tmp_path, spec, needle
     edit_course(course_file, lambda d: d["datasets"].update({"mnist_784": spec}))
     line = next(i for i, row in enumerate(course_file.read_text().splitlines(), 1) if row.startswith("  mnist_784:"))
     one_error(validate(course_file), f"line {line}", *needles)
+
+
+def test_a_dataset_changed_on_disk_is_read_again_and_a_grader_changed_is_checked_again(tmp_path):
+    """Grading reads each dataset and checks each grader once per version of its file: a change is seen."""
+    import numpy as np
+
+    from gradekit.authoring import require_sound_graders
+    from gradekit.content import dataset_payload, open_course
+    from gradekit.errors import KitError
+    from gradekit.sandbox.runner import wire
+
+    course_file = course_copy(tmp_path)
+    paths, course = open_course(course_file)
+    first = wire.decode(dataset_payload(paths, course)["mnist_784"]["data"])
+    require_sound_graders(paths, course, course.default_assignment)
+    sample = paths.root / "reference" / "mnist_sample.npz"
+    with np.load(sample) as npz:
+        arrays = dict(npz)
+    arrays["images"] = arrays["images"][:10] + 1
+    arrays["labels"] = arrays["labels"][:10]
+    np.savez(sample, **arrays)
+    assert wire.decode(dataset_payload(paths, course)["mnist_784"]["data"]).shape == (10, first.shape[1])
+    grader = paths.graders / "test_exercises.py"
+    grader.write_text(grader.read_text().replace('"""exercise_4:', '"""exercise_9:'))
+    with pytest.raises(KitError, match="exercise_9"):
+        require_sound_graders(paths, course, course.default_assignment)

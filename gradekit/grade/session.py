@@ -131,11 +131,17 @@ def _env(name: str, value: str):
             os.environ[name] = saved
 
 
+# pytest's built-in plugins a grader has no use for: each hooks every test (a grading runs ~20); ~35 ms a submission
+# together with fd capture, which graders do not need either (student code prints in the worker, not here).
+UNUSED_PLUGINS = ("doctest", "junitxml", "pastebin", "faulthandler", "stepwise", "setuponly", "setupplan", "logging")
+
+
 def pytest_args(graders: list[Path], rootdir: Path) -> list[str]:
     """pytest's arguments for running `graders` quietly in this process."""
     return [*map(str, graders), "-q", "-p", "no:cacheprovider", "--no-header", "--assert=plain", "--tb=no",
             "-o", "python_files=test_*.py", "--rootdir", str(rootdir), "-W", "ignore::DeprecationWarning",
-            "-p", "no:unraisableexception", "-p", "no:threadexception"]
+            "-p", "no:unraisableexception", "-p", "no:threadexception", "--capture=no",
+            *(arg for plugin in UNUSED_PLUGINS for arg in ("-p", f"no:{plugin}"))]
 
 
 @contextlib.contextmanager

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import importlib
-import io
 import json
 import runpy
 import sys
@@ -28,7 +27,6 @@ import wire
 MAX_CALLS = 200  # calls recorded per run; later ones are counted, not kept
 MAX_FIGURES = 16  # figures captured per run
 RECORD_BYTES = 8 * 2**20  # encoded arguments and results kept per run; beyond it values are left out
-PNG_DPI = 60
 
 
 class CallRecorder:
@@ -150,12 +148,11 @@ class Figures:
 
 
 def _rendered(fig: Any) -> wire.FigureSummary:
-    buffer = io.BytesIO()
     try:
-        fig.savefig(buffer, format="png", dpi=PNG_DPI, bbox_inches="tight")
+        png = wire.png_of(fig)
     except Exception:  # noqa: BLE001 - a figure that cannot be drawn is still summarised
-        buffer = io.BytesIO()
-    return wire.figure_summary(fig, buffer.getvalue())
+        png = b""
+    return wire.figure_summary(fig, png)
 
 
 def run_script(request: dict, root: str, take_output: Callable[[], str],
