@@ -3,10 +3,11 @@
 Grades a class as a grading process of `grade CLASS -j 1` does (one warm zygote, the reference and
 graders imported once), with a timer around each step of the pipeline, and reports the median time
 of each step per submission, against the floor F of starting Python with the course's imports
-measured in the same run. The worker's side is timed from the grader's: "import of the submission"
-is from the fork until the worker's greeting (it copies the submission into its sandbox, then
-imports it); "calls to the worker" are the round trips of the graders' calls (the student's code,
-the data both ways, and the figures the worker renders, which are also timed apart in this process).
+(measured before and after the class; their median). The worker's side is timed from the grader's:
+"import of the submission" runs from the fork to the worker's greeting (it copies the submission
+into its sandbox, then imports it); "calls to the worker" are the round trips of the graders' calls,
+of which "in the worker" is what the worker reports (the student's code, then rendering the figures
+it returns, which is also timed apart here on the reference's figures).
 
     python bench/profile_submission.py [--students 24] [--cprofile N]
 """
@@ -24,7 +25,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from grade_class import FLOOR, ROOT, SAMPLES, timed
+from grade_class import FLOOR, ROOT, make_class, timed
 
 sys.path.insert(0, str(ROOT))
 
@@ -33,42 +34,49 @@ from gradekit.grade import batch, pipeline  # noqa: E402
 from gradekit.grade.late import Timing  # noqa: E402
 from gradekit.grade.proxies import load_reference  # noqa: E402
 from gradekit.intake import class_entries, entry_digest, staged  # noqa: E402
-from gradekit.sandbox import zygote as zygote_module  # noqa: E402
 from gradekit.sandbox.pool import launch_zygotes  # noqa: E402
 from gradekit.sandbox.runner import wire  # noqa: E402
 from gradekit.sandbox.worker import Worker  # noqa: E402
+from gradekit.sandbox.zygote import Zygote  # noqa: E402
 
-STEPS = {  # label: (owner, attribute) of the function timed for it
-    "fork of the worker (zygote spawn)": (zygote_module.Zygote, "spawn"),
-    "worker start: init message sent (helpers, datasets)": (Worker, "start"),
-    "import of the submission (fork to greeting)": (Worker, "wait_ready"),
-    "calls to the worker (round trips)": (Worker, "call"),
-    "scripts run in the worker": (Worker, "run_script"),
-    "pytest session (without the calls)": (pipeline, "run_session"),
-    "intake (copy, support files, manifest)": (pipeline, "take_in"),
+FORK, START, IMPORT = "fork of the worker (zygote spawn)", "init message sent (helpers, datasets)", \
+    "import of the submission (fork to greeting)"
+CALLS, SCRIPTS, PYTEST = "calls to the worker (round trips)", "scripts run in the worker", \
+    "pytest session (graders, reference, comparisons; without the calls)"
+STEPS = {  # label: (owner, attribute) of the function timed for it, in the order a submission meets them
     "grader check (require_sound_graders)": (pipeline, "require_sound_graders"),
+    "intake (copy, support files, manifest)": (pipeline, "take_in"),
+    FORK: (Zygote, "spawn"),
+    START: (Worker, "start"),
+    IMPORT: (Worker, "wait_ready"),
+    CALLS: (Worker, "call"),
+    SCRIPTS: (Worker, "run_script"),
+    PYTEST: (pipeline, "run_session"),
+    "worker ended and sandbox reaped": (Worker, "close"),
     "scoring and results (build_results)": (pipeline, "build_results"),
     "feedback, figures and results.json written": (pipeline, "write_outputs"),
-    "worker ended and sandbox reaped": (Worker, "close"),
 }
-NESTED = {"worker start: init message sent (helpers, datasets)": ("fork of the worker (zygote spawn)",),
-          "pytest session (without the calls)": ("calls to the worker (round trips)", "scripts run in the worker")}
+NESTED = {START: (FORK,), PYTEST: (CALLS, SCRIPTS)}  # steps timed inside another, taken out of it
+IN_WORKER = "  of the calls: in the worker (the student's code, then rendering its figures)"
+PNG = "  of which: rendering the figures' PNGs (timed apart)"
 
 
 class Timers:
-    """Seconds spent in each step during the submission being graded now."""
+    """Seconds spent in each step during the submission being graded now, and the calls' time in the worker."""
 
     def __init__(self) -> None:
         self.now: dict[str, float] = defaultdict(float)
-        self.figures = 0
 
     def wrap(self, label: str, function):
         def timed_call(*args, **kwargs):
             start = time.perf_counter()
             try:
-                return function(*args, **kwargs)
+                result = function(*args, **kwargs)
             finally:
                 self.now[label] += time.perf_counter() - start
+            if label == CALLS:
+                self.now[IN_WORKER] += result.elapsed
+            return result
         return timed_call
 
     @contextlib.contextmanager
@@ -82,15 +90,33 @@ class Timers:
             for owner, name, original in saved:
                 setattr(owner, name, original)
 
-    def take(self, total: float) -> dict[str, float]:
-        """This submission's steps (each exclusive of the steps nested in it), and the rest of its time."""
-        steps = dict(self.now)
+    def take(self, total: float, figures: int, png_seconds: float) -> dict[str, float]:
+        """This submission's steps (each without the steps nested in it), and the rest of its time."""
+        steps = {label: self.now.get(label, 0.0) for label in STEPS}
         for outer, inner in NESTED.items():
-            steps[outer] = steps.get(outer, 0.0) - sum(steps.get(label, 0.0) for label in inner)
+            steps[outer] -= sum(steps[label] for label in inner)
         steps["rest (temporary folders, lateness, bookkeeping)"] = total - sum(steps.values())
+        steps[IN_WORKER], steps[PNG] = self.now.get(IN_WORKER, 0.0), figures * png_seconds
         steps["total"] = total
         self.now.clear()
         return steps
+
+
+def png_seconds(reference) -> float:
+    """The median time to render one of the blog's exercise figures as the worker does."""
+    from gradekit.sandbox.runner.wire import png_of
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    image = np.random.default_rng(0).random((28, 28))
+    times = []
+    for exercise in ("exercise_3", "exercise_4") * 5:
+        fig = getattr(reference, exercise)(image, "5")[-1]
+        start = time.perf_counter()
+        png_of(fig)
+        times.append(time.perf_counter() - start)
+        plt.close(fig)
+    return statistics.median(times)
 
 
 def grade_class_profiled(class_folder: Path, out: Path, paths, course, profile: cProfile.Profile | None):
@@ -98,7 +124,8 @@ def grade_class_profiled(class_folder: Path, out: Path, paths, course, profile: 
     name = course.default_assignment
     chosen = course.assignment(name)
     (zygote,) = launch_zygotes(1, course.limits_for(chosen))
-    load_reference(paths.reference, chosen.modules, helper_functions(helpers_source(paths)))
+    reference = load_reference(paths.reference, chosen.modules, helper_functions(helpers_source(paths)))
+    png = png_seconds(reference)
     timers, rows = Timers(), []
     try:
         with timers.installed():
@@ -108,31 +135,13 @@ def grade_class_profiled(class_folder: Path, out: Path, paths, course, profile: 
                 start = time.perf_counter()
                 batch.grade_staged(entry, staged(entry), out / entry.student, entry_digest(entry), paths=paths,
                                    course=course, assignment=name, seed=1, timing=Timing(), zygote=zygote)
-                rows.append(timers.take(time.perf_counter() - start))
+                total = time.perf_counter() - start
                 if profile is not None:
                     profile.disable()
+                rows.append(timers.take(total, len(list((out / entry.student).glob("figures/*.png"))), png))
     finally:
         zygote.close()
     return rows[1:]  # the first waits for the zygote's imports
-
-
-def render_seconds(rows_out: Path) -> float:
-    """Median time to render one figure as the worker does (Agg, PNG at its dpi), on the figures graded."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    times = []
-    for _ in range(9):
-        fig, axes = plt.subplots(1, 3)
-        for ax in axes:
-            ax.imshow(np.random.default_rng(0).random((28, 28)), cmap="gray")
-        start = time.perf_counter()
-        wire.rendered_summary(fig, True)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -143,29 +152,22 @@ def main() -> None:
     opts = parser.parse_args()
     paths, course = open_course(ROOT / "course.yaml")
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp) / "class"
-        batch_make_class(folder, opts.students)
+        make_class(Path(tmp) / "class", opts.students)
         timed(FLOOR)  # warm the page cache
-        floor = statistics.median(timed(FLOOR) for _ in range(3))
+        floors = [timed(FLOOR) for _ in range(3)]
         profile = cProfile.Profile() if opts.cprofile else None
-        rows = grade_class_profiled(folder, Path(tmp) / "out", paths, course, profile)
-    labels = [label for label in rows[0] if label != "total"] + ["total"]
-    print(f"| step (median over {len(rows)} submissions, alternately correct and mistaken) | per submission | / floor |")
+        rows = grade_class_profiled(Path(tmp) / "class", Path(tmp) / "out", paths, course, profile)
+        floors += [timed(FLOOR) for _ in range(3)]
+    floor = statistics.median(floors)
+    print(f"| step (median of {len(rows)} submissions, alternately correct and mistaken) | per submission | / F |")
     print("|---|---|---|")
-    for label in labels:
-        seconds = statistics.median(row.get(label, 0.0) for row in rows)
+    for label in rows[0]:
+        seconds = statistics.median(row[label] for row in rows)
         bold = "**" if label == "total" else ""
         print(f"| {bold}{label}{bold} | {bold}{seconds * 1000:.0f} ms{bold} | {bold}{seconds / floor:.3f}{bold} |")
-    print(f"| floor F | {floor:.2f} s | 1.000 |")
+    print(f"| floor F (median of 6: 3 before, 3 after) | {floor:.2f} s | 1.000 |")
     if profile is not None:
         pstats.Stats(profile).sort_stats("cumulative").print_stats(opts.cprofile)
-
-
-def batch_make_class(folder: Path, students: int) -> None:
-    import shutil
-
-    for i in range(students):
-        shutil.copytree(SAMPLES[i % len(SAMPLES)], folder / f"student{i:02d}")
 
 
 if __name__ == "__main__":

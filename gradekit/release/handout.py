@@ -42,10 +42,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from gradekit.cli.common import run  # noqa: E402
 from gradekit.cli.student import student  # noqa: E402
 
 if __name__ == "__main__":
-    student()
+    run(student)
 '''
 
 
