@@ -43,6 +43,7 @@ except ImportError:
                    "'gradekit[dask]' (or 'dask[distributed]') on this machine and on every Dask worker") from None
 
 PLUGIN = "gradekit"  # the worker plugin's name: a new run's plugin replaces the last one's
+STARTED = "gradekit-started"  # the topic on which workers tell the client that they took a submission up
 CONNECT_TIMEOUT_S = 10
 TASK_RETRIES = 2  # a task that raised (its worker's disk full, ...) runs again; a dead worker's runs again anyway
 IN_FLIGHT = 2  # submissions sent per worker thread ahead of their grading: the class's bytes are not all held at once
@@ -124,6 +125,7 @@ class CourseOnWorker(distributed.WorkerPlugin):
     def grade(self, entry: Entry, parcel: Parcel, digest: str, seed: int, timing: Timing) -> dict[str, bytes]:
         """Grade `parcel` in a folder of its own; the files grading wrote, by path from the student's folder."""
         with self.lock, stopping.temporary_directory("gradekit-task-", self.root.parent) as tmp:
+            distributed.get_worker().log_event(STARTED, entry.student)
             out = Path(tmp) / "out"
             grade_staged(entry, parcel.unpacked(Path(tmp) / "in"), out, digest, paths=self.paths, course=self.course,
                          assignment=self.assignment, seed=seed, timing=timing, zygote=self.sandboxes.get(self.limits))
@@ -168,17 +170,28 @@ class ClusterGrader:
             self.client.unregister_worker_plugin(PLUGIN)
 
     def _grade_all(self, calls: list[tuple], on_progress: Callable[[Progress], None]) -> None:
-        """Send the calls, a few per worker thread ahead, and write each one's results as they come back."""
-        started, waiting = time.monotonic(), iter(calls)
-        on_progress(Progress(0, len(calls), "", None, started, "began"))
-        sent = {self._send(call): call for call in islice(waiting, self._ahead())}
-        running = distributed.as_completed(list(sent), loop=self.client.loop)
-        for done, future in enumerate(running, 1):
-            call = sent.pop(future)
-            for more in islice(waiting, max(0, self._ahead() - len(sent))):
-                sent[nxt := self._send(more)] = more
-                running.add(nxt)
-            on_progress(Progress(done, len(calls), call[0].student, _received(future, call), started, "finished"))
+        """Send the calls, a few per worker thread ahead, and write each one's results as they come back; report
+        each submission as a worker takes it up (told on the client's event thread) and as it completes."""
+        started, waiting, done, lock = time.monotonic(), iter(calls), 0, threading.Lock()
+
+        def report(progress: Progress) -> None:
+            with lock:
+                on_progress(progress)
+
+        report(Progress(0, len(calls), "", None, started, "began"))
+        self.client.subscribe_topic(STARTED, lambda event: report(Progress(done, len(calls), str(event[1]), None,
+                                                                           started, "started")))
+        try:
+            sent = {self._send(call): call for call in islice(waiting, self._ahead())}
+            running = distributed.as_completed(list(sent), loop=self.client.loop)
+            for done, future in enumerate(running, 1):
+                call = sent.pop(future)
+                for more in islice(waiting, max(0, self._ahead() - len(sent))):
+                    sent[nxt := self._send(more)] = more
+                    running.add(nxt)
+                report(Progress(done, len(calls), call[0].student, _received(future, call), started, "finished"))
+        finally:
+            self.client.unsubscribe_topic(STARTED)
 
     def _ahead(self) -> int:
         """How many submissions to have sent, for the workers there are now (more may join)."""

@@ -116,6 +116,22 @@ def test_a_worker_killed_while_grading_leaves_its_submission_to_another(client, 
     assert pid not in client.run(os.getpid).values()  # it was killed, and graded on a worker that lived
 
 
+def test_the_client_hears_of_each_submission_as_a_worker_takes_it_up(client, tmp_path):
+    from gradekit.grade.cluster import ClusterGrader  # with dask installed
+
+    paths, course = open_course(ROOT / "course.yaml")
+    calls = [(Entry(name, SAMPLE), tmp_path, paths, course, course.default_assignment, 5, Timing())
+             for name in ("alice", "bob", "carol")]
+    events = []
+    ClusterGrader(client)(calls, paths, course, course.default_assignment,
+                          lambda p: events.append((p.event, p.student, p.done)))
+    assert events[0] == ("began", "", 0)
+    for name in ("alice", "bob", "carol"):
+        started = events.index(next(e for e in events if e[:2] == ("started", name)))
+        assert started < events.index(next(e for e in events if e[:2] == ("finished", name)))
+    assert [e for e in events if e[0] == "finished"][-1][2] == 3
+
+
 def test_workers_of_another_kit_version_are_one_clear_error(client, tmp_path, monkeypatch):
     from gradekit.grade.cluster import ClusterGrader  # with dask installed
 
