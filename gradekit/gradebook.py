@@ -101,13 +101,14 @@ def _csv_number(value: float) -> str:
     return f"{round(float(value), 4):g}"
 
 
-def write_gradebook(folder: Path, assignment: Assignment, path: Path | None = None) -> Path:
-    """Write `gradebook.csv` for all results under `folder`; returns its path."""
+def write_gradebook(folder: Path, assignment: Assignment, path: Path | None = None,
+                    results: dict[str, Results] | None = None) -> Path:
+    """Write `gradebook.csv` for all results under `folder` (or `results`, read from it already); returns its path."""
     path = path or Path(folder) / GRADEBOOK
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns(assignment), lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows(student_results(folder), assignment))
+    writer.writerows(rows(student_results(folder) if results is None else results, assignment))
     write_atomic(path, buffer.getvalue())
     return path
 

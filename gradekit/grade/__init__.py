@@ -24,9 +24,9 @@ from gradekit.grade.pipeline import grade as grade_submission
 from gradekit.grade.pipeline import grade_or_kit_error
 from gradekit.grade.progress import class_progress
 from gradekit.grade.times import read_extensions, read_submission_metadata, read_times, timing_for
-from gradekit.gradebook import closing_line, closing_table, kit_errors, student_results
+from gradekit.gradebook import closing_line, closing_table, kit_errors
 from gradekit.intake import is_class_folder, is_lms_download
-from gradekit.layout import COURSE_FILE, EXERCISES, FEEDBACK, RESULTS
+from gradekit.layout import COURSE_FILE, EXERCISES, FEEDBACK, GRADEBOOK, RESULTS
 
 
 def main(submission: Path, *, out: Path = Path("graded"), assignment: str | None = None, seed: int | None = None,
@@ -52,11 +52,10 @@ def main(submission: Path, *, out: Path = Path("graded"), assignment: str | None
     _check_cluster(submission, one_class, dask_scheduler, jobs)
     if one_class:
         with _remote(dask_scheduler) as remote, class_progress() as progress:
-            gradebook = grade_class(submission, out, paths=paths, course=course, assignment=assignment, jobs=jobs,
-                                    force=force, seed=seed, times=submitted, extensions=extra_days, shard=shards,
-                                    on_progress=progress, on_warning=warn, remote=remote)
-        results = student_results(out)
-        echo(f"Gradebook: {gradebook}")
+            results = grade_class(submission, out, paths=paths, course=course, assignment=assignment, jobs=jobs,
+                                  force=force, seed=seed, times=submitted, extensions=extra_days, shard=shards,
+                                  on_progress=progress, on_warning=warn, remote=remote)
+        echo(f"Gradebook: {out / GRADEBOOK}")
         show(closing_table(results), plain=closing_line(results))
         return 1 if kit_errors(results) else 0
     lms, names = record or (Timing(), ())
