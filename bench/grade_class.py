@@ -3,7 +3,9 @@ the floor of starting Python with the course's imports, all measured in this run
 given for the marginal cost of a submission (a class of 2N minus a class of N), which leaves out
 the fixed start-up and gradebook of a run. Each round times all five back to back and every ratio
 is taken within a round, so a machine whose speed drifts during the run weighs on both sides alike;
-the figures are the medians over the rounds.
+the figures are the medians over the rounds. Last, one more run of the class with --jobs J gives
+its peak memory: of its largest process, and of all its processes together (their proportional set
+sizes, which count pages that forks share once, summed every 0.1 s; psutil, a `bench` extra).
 
     python bench/grade_class.py [--students 12] [--jobs 2] [--runs 5]
 """
@@ -30,16 +32,47 @@ def timed(argv: list[str]) -> float:
     return time.perf_counter() - start
 
 
+PEAK = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL); "
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")  # KiB, of the largest process it waited for
+
+
+def largest_process_mb(argv: list[str]) -> float:
+    """Peak resident size (MB) of the largest process of the command `argv` (itself or one of its descendants)."""
+    peak = subprocess.run([sys.executable, "-c", PEAK, *argv], cwd=ROOT, check=True, capture_output=True, text=True)
+    return int(peak.stdout.split()[-1]) / 1024
+
+
+def whole_run_mb(argv: list[str]) -> float:
+    """Peak (MB) of the summed proportional set sizes of the command `argv` and all its descendants."""
+    import psutil
+
+    proc, peak = psutil.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL), 0
+    while proc.poll() is None:
+        total = 0
+        for member in [proc, *proc.children(recursive=True)]:
+            try:
+                total += member.memory_full_info().pss
+            except (psutil.NoSuchProcess, psutil.AccessDenied):
+                pass
+        peak = max(peak, total)
+        time.sleep(0.1)
+    return peak / 2**20
+
+
 def make_class(folder: Path, students: int) -> None:
     for i in range(students):
         shutil.copytree(SAMPLES[i % len(SAMPLES)], folder / f"student{i:02d}")
 
 
+def class_argv(folder: Path, out: str, jobs: int) -> list[str]:
+    """A full (--force) class run."""
+    return [sys.executable, "cli.py", "grade", str(folder), "--out", out, "-j", str(jobs), "--seed", "1", "--force"]
+
+
 def class_time(folder: Path, jobs: int) -> float:
-    """Wall time of a full (--force) class run."""
+    """Wall time of a full class run."""
     with tempfile.TemporaryDirectory() as out:
-        return timed([sys.executable, "cli.py", "grade", str(folder), "--out", out, "-j", str(jobs),
-                      "--seed", "1", "--force"])
+        return timed(class_argv(folder, out, jobs))
 
 
 def one_round(folder: Path, double: Path, jobs: int) -> dict[str, float]:
@@ -61,6 +94,10 @@ def main() -> None:
         make_class(double, 2 * n)
         timed(FLOOR)  # warm the page cache
         rounds = [one_round(folder, double, opts.jobs) for _ in range(opts.runs)]
+        with tempfile.TemporaryDirectory() as out:
+            largest = largest_process_mb(class_argv(folder, out, opts.jobs))
+        with tempfile.TemporaryDirectory() as out:
+            whole = whole_run_mb(class_argv(folder, out, opts.jobs))
 
     def median(figure) -> float:
         return statistics.median(figure(r) for r in rounds)
@@ -74,12 +111,16 @@ def main() -> None:
     print(f"| `grade CLASS -j 1` | {serial:.2f} s | {serial / n:.2f} s | "
           f"{median(lambda r: r['serial'] / n / r['floor']):.2f} |")
     print(f"| `grade CLASS -j {opts.jobs}` | {parallel:.2f} s | {parallel / n:.2f} s | "
-          f"**{median(lambda r: r['parallel'] / n / r['floor']):.2f}** (target <= 0.6) |")
+          f"**{median(lambda r: r['parallel'] / n / r['floor']):.2f}** (target <= 0.25) |")
     print(f"| scaling -j 1 -> -j {opts.jobs}, wall | {median(lambda r: r['serial'] / r['parallel']):.2f}x | | "
           f"(ideal {opts.jobs:.1f}x) |")
     print(f"| marginal submission ({2 * n} minus {n}), -j 1 / -j {opts.jobs} | | {marginal_serial:.2f} s / "
-          f"{marginal_parallel:.2f} s | scaling **"
-          f"{median(lambda r: (r['serial_2n'] - r['serial']) / (r['parallel_2n'] - r['parallel'])):.2f}x** |")
+          f"{marginal_parallel:.2f} s | **{median(lambda r: (r['serial_2n'] - r['serial']) / n / r['floor']):.2f}**"
+          f" (target <= 0.15) / {median(lambda r: (r['parallel_2n'] - r['parallel']) / n / r['floor']):.2f} |")
+    print(f"| scaling of the marginal submission, -j 1 -> -j {opts.jobs} | | | "
+          f"{median(lambda r: (r['serial_2n'] - r['serial']) / (r['parallel_2n'] - r['parallel'])):.2f}x |")
+    print(f"| peak memory of `grade CLASS -j {opts.jobs}`: largest process / all processes (PSS) | | "
+          f"{largest:.0f} MB / {whole:.0f} MB | |")
 
 
 if __name__ == "__main__":

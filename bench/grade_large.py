@@ -11,16 +11,12 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from grade_class import FLOOR, ROOT, SAMPLES, timed  # the same floor and samples as the class benchmark
-
-PEAK = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL); "
-        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")  # KiB, of the largest process it waited for
+from grade_class import FLOOR, SAMPLES, largest_process_mb, timed  # the same floor, samples and measures
 
 
 def make_class(folder: Path, students: int) -> None:
@@ -33,11 +29,11 @@ def make_class(folder: Path, students: int) -> None:
 
 
 def grade(folder: Path, out: Path, jobs: int) -> tuple[float, float]:
-    """Wall time and peak memory (MB) of `grade CLASS`, measured by a process of its own."""
+    """Wall time and peak memory (MB, of its largest process) of `grade CLASS`."""
     argv = [sys.executable, "cli.py", "grade", str(folder), "--out", str(out), "-j", str(jobs), "--seed", "1"]
     start = time.perf_counter()
-    peak = subprocess.run([sys.executable, "-c", PEAK, *argv], cwd=ROOT, check=True, capture_output=True, text=True)
-    return time.perf_counter() - start, int(peak.stdout.split()[-1]) / 1024
+    peak_mb = largest_process_mb(argv)
+    return time.perf_counter() - start, peak_mb
 
 
 def measure(size: int, jobs: int, tmp: Path) -> dict[str, float]:

@@ -35,7 +35,6 @@ from gradekit.grade.late import Timing  # noqa: E402
 from gradekit.grade.proxies import load_reference  # noqa: E402
 from gradekit.intake import class_entries, entry_digest, staged  # noqa: E402
 from gradekit.sandbox.pool import launch_zygotes  # noqa: E402
-from gradekit.sandbox.runner import wire  # noqa: E402
 from gradekit.sandbox.worker import Worker  # noqa: E402
 from gradekit.sandbox.zygote import Zygote  # noqa: E402
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Iterable, Iterator
 
+from gradekit import nbformat_import
 from gradekit.errors import KitError
 from gradekit.fsio import tree_digest
 from gradekit.layout import ANSWERS, ENGINE, GRADERS, REFERENCE, files_under, ignored
@@ -364,7 +365,7 @@ NOTEBOOK_FIX = "re-save it from Jupyter, or hand in .py files"
 
 def _read_notebook(path: Path, shown: str | None = None):
     """The notebook at `path` (named `shown` in errors), if its code cells can be read."""
-    import nbformat  # slow to import (1.5 s): only when a notebook is handed in
+    nbformat = nbformat_import.imported()  # only when a notebook is handed in
 
     try:
         nb = nbformat.read(path, as_version=4)

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Callable, Literal
 
 import gradekit
-from gradekit import stopping
+from gradekit import nbformat_import, stopping
 from gradekit.content import helper_functions, helpers_source
 from gradekit.course import Assignment, Course
 from gradekit.errors import KitError
@@ -132,7 +132,7 @@ def _grade_calls(calls: list[tuple], jobs: int, paths: KitPaths, chosen: Assignm
             # imported once here, inherited warm by the forks
             load_reference(paths.reference, chosen.modules, helper_functions(helpers_source(paths)))
             if any(has_notebooks(e) for e in todo):
-                import nbformat  # noqa: F401 - 1.5 s to import: once here rather than in every fork
+                nbformat_import.imported()  # once here rather than in every fork
             _grade_all(calls, jobs, zygotes, on_progress, context)
         finally:
             _close(zygotes)
@@ -153,9 +153,10 @@ def _grade_all(calls: list[tuple], jobs: int, zygotes: list[Zygote], on_progress
             finished, pending = wait(pending, timeout=POLL_S, return_when=FIRST_COMPLETED)
             while not starts.empty():  # before the finishes: a grading process tells of a start before its end
                 on_progress(Progress(done, len(calls), starts.get(), None, started, "started"))
-            for future in finished:
+            for future in finished:  # popped: a class of thousands does not hold every submission's results
                 done += 1
-                on_progress(Progress(done, len(calls), futures[future].student, future.result(), started, "finished"))
+                student = futures.pop(future).student
+                on_progress(Progress(done, len(calls), student, future.result(), started, "finished"))
 
 
 def _close(zygotes: list[Zygote]) -> None:

@@ -31,9 +31,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import numpy as np
 
+from gradekit import nbformat_import
 from gradekit.content import grader_files, helpers_source
 from gradekit.course import Assignment, Course
 from gradekit.errors import KitError
@@ -47,6 +47,8 @@ from gradekit.release.public_tests import CHECK_SEED
 from gradekit.release.record import Call, Recorder, plain, record_reference
 from gradekit.results import TestResult
 from gradekit.sandbox.runner import wire
+
+nbformat = nbformat_import.imported()
 
 BUDGET = 12000  # characters of a part's checks (beyond the first): fixed inputs and answers
 DECIMALS = 4

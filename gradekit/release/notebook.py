@@ -19,12 +19,13 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
-
+from gradekit import nbformat_import
 from gradekit.content import assignment_notes
 from gradekit.course import Assignment, Course
 from gradekit.layout import KitPaths
 from gradekit.release.stubs import EVERYTHING, block_end, others_work, parse, stub_source
+
+nbformat = nbformat_import.imported()
 
 KEY = "gradekit"  # the notebook's and each cell's metadata entry
 CHECKED = "checked by `python cli.py check`"
