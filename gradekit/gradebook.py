@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping, Protocol
 
 from rich import box
 from rich.table import Column, Table
@@ -24,14 +26,37 @@ from gradekit.fsio import write_atomic
 
 def student_results(folder: Path) -> dict[str, Results]:
     """Every `<student>/results.json` under `folder`, by student name."""
-    found: dict[str, Results] = {}
-    for path in sorted(Path(folder).glob(f"*/{RESULTS}")):
-        try:
-            found[path.parent.name] = load_results(path)
-        except ValueError as exc:
-            raise KitError(f"unreadable results ({type(exc).__name__})", path=path,
-                           fix="delete it and grade that student again") from None
-    return found
+    return {path.parent.name: _read(path) for path in results_files(folder)}
+
+
+def results_files(folder: Path) -> list[Path]:
+    return sorted(Path(folder).glob(f"*/{RESULTS}"))
+
+
+def _read(path: Path) -> Results:
+    try:
+        return load_results(path)
+    except ValueError as exc:
+        raise KitError(f"unreadable results ({type(exc).__name__})", path=path,
+                       fix="delete it and grade that student again") from None
+
+
+@dataclass(frozen=True)
+class Ended:
+    """How one student's grading ended: all that a class run's closing summary needs of their results."""
+
+    status: str
+    ending: str
+
+
+class HowItEnded(Protocol):
+    """Results, or an Ended."""
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def ending(self) -> str: ...
 
 
 def columns(assignment: Assignment) -> list[str]:
@@ -39,22 +64,19 @@ def columns(assignment: Assignment) -> list[str]:
             "submission_sha256"]
 
 
-def rows(results: dict[str, Results], assignment: Assignment) -> list[dict[str, object]]:
-    """A row per student; a kit error has no score, so its score cells are empty (never 0)."""
-    table = []
-    for student, res in sorted(results.items()):
-        row: dict[str, object] = {"student": for_csv_cell(student),
-                                  "lms_id": for_csv_cell(str(res.extra_data.get("lms_id") or "")),
-                                  "status": res.status, "max_score": _csv_number(res.max_score)}
-        if res.has_score:
-            parts = res.part_scores()
-            row["score"] = _csv_number(res.score)
-            row.update({p: _csv_number(parts.get(p, (0.0, 0.0))[0]) for p in assignment.parts})
-            row["late_penalty"] = _csv_number((res.extra_data.get("late") or {}).get("penalty", 0.0))
-            row["time_source"] = time_source(res.extra_data.get("late") or {})
-        row["submission_sha256"] = res.extra_data.get("entry_sha256") or res.extra_data.get("submission_sha256", "")
-        table.append(row)
-    return table
+def row(student: str, res: Results, assignment: Assignment) -> dict[str, object]:
+    """The student's row; a kit error has no score, so its score cells are empty (never 0)."""
+    cells: dict[str, object] = {"student": for_csv_cell(student),
+                                "lms_id": for_csv_cell(str(res.extra_data.get("lms_id") or "")),
+                                "status": res.status, "max_score": _csv_number(res.max_score)}
+    if res.has_score:
+        parts = res.part_scores()
+        cells["score"] = _csv_number(res.score)
+        cells.update({p: _csv_number(parts.get(p, (0.0, 0.0))[0]) for p in assignment.parts})
+        cells["late_penalty"] = _csv_number((res.extra_data.get("late") or {}).get("penalty", 0.0))
+        cells["time_source"] = time_source(res.extra_data.get("late") or {})
+    cells["submission_sha256"] = res.extra_data.get("entry_sha256") or res.extra_data.get("submission_sha256", "")
+    return cells
 
 
 def time_source(late: dict) -> str:
@@ -62,7 +84,7 @@ def time_source(late: dict) -> str:
     return "student-reported (manifest)" if late.get("student_reported") else str(late.get("source") or "")
 
 
-def kit_errors(results: dict[str, Results]) -> list[str]:
+def kit_errors(results: Mapping[str, HowItEnded]) -> list[str]:
     """The students whose submissions the kit could not grade (the next run regrades them)."""
     return sorted(student for student, res in results.items() if res.status == KIT_ERROR)
 
@@ -71,13 +93,13 @@ ENDINGS = ("not importing", "timed out", "empty")  # graded, but worth a look: s
 COLOURS = {GRADED: "green", **dict.fromkeys(ENDINGS, "yellow"), KIT_ERROR: "red"}  # the closing table's rows
 
 
-def by_ending(results: dict[str, Results]) -> dict[str, list[str]]:
+def by_ending(results: Mapping[str, HowItEnded]) -> dict[str, list[str]]:
     """The students by how their grading ended: graded (as it is), each of ENDINGS, kit-error; no empty lists."""
     who = {ending: sorted(s for s, r in results.items() if r.ending == ending) for ending in COLOURS}
     return {ending: names for ending, names in who.items() if names}
 
 
-def closing_line(results: dict[str, Results]) -> str:
+def closing_line(results: Mapping[str, HowItEnded]) -> str:
     """`N graded (2 not importing: bob, carl; 1 empty: dan), M kit errors: alice, bob` for the end of a class run."""
     who = by_ending(results)
     failed = who.get(KIT_ERROR, [])
@@ -87,7 +109,7 @@ def closing_line(results: dict[str, Results]) -> str:
     return line + (f", {len(failed)} kit error{'s' * (len(failed) != 1)}: {', '.join(failed)}" if failed else "")
 
 
-def closing_table(results: dict[str, Results]) -> Table:
+def closing_table(results: Mapping[str, HowItEnded]) -> Table:
     """The closing line as a table for a terminal: a row per ending, with who (but for those graded as they are)."""
     table = Table("ended", Column("count", justify="right"), "students", box=box.SIMPLE,
                   title=f"{len(results)} submission{'s' * (len(results) != 1)}")
@@ -101,16 +123,19 @@ def _csv_number(value: float) -> str:
     return f"{round(float(value), 4):g}"
 
 
-def write_gradebook(folder: Path, assignment: Assignment, path: Path | None = None,
-                    results: dict[str, Results] | None = None) -> Path:
-    """Write `gradebook.csv` for all results under `folder` (or `results`, read from it already); returns its path."""
-    path = path or Path(folder) / GRADEBOOK
+def write_gradebook(folder: Path, assignment: Assignment, path: Path | None = None) -> dict[str, Ended]:
+    """Write `gradebook.csv` (`path`) for all results under `folder`, reading each once and keeping only how its
+    grading ended (a class of thousands is not held in memory); returns that, by student."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns(assignment), lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows(student_results(folder) if results is None else results, assignment))
-    write_atomic(path, buffer.getvalue())
-    return path
+    endings = {}
+    for results_file in results_files(folder):
+        student, res = results_file.parent.name, _read(results_file)
+        writer.writerow(row(student, res, assignment))
+        endings[student] = Ended(res.status, res.ending)
+    write_atomic(path or Path(folder) / GRADEBOOK, buffer.getvalue())
+    return endings
 
 
 def merge_gradebooks(shards: list[Path], out: Path) -> int:

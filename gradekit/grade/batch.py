@@ -27,7 +27,7 @@ from gradekit import nbformat_import, stopping
 from gradekit.content import helper_functions, helpers_source
 from gradekit.course import Assignment, Course
 from gradekit.errors import KitError
-from gradekit.gradebook import student_results, write_gradebook
+from gradekit.gradebook import Ended, write_gradebook
 from gradekit.grade.late import Timing, still_applies
 from gradekit.grade.pipeline import grade_or_kit_error
 from gradekit.grade.times import entry_record, timing_for
@@ -86,9 +86,9 @@ def grade_class(folder: Path, out: Path, *, paths: KitPaths, course: Course, ass
                 times: dict[str, datetime] | None = None, extensions: dict[str, float] | None = None,
                 shard: tuple[int, int] | None = None, on_progress: Callable[[Progress], None] = lambda p: None,
                 on_warning: Callable[[str], None] = lambda text: None,
-                remote: Remote | None = None) -> dict[str, Results]:
+                remote: Remote | None = None) -> dict[str, Ended]:
     """Grade every entry of the class `folder` (or an LMS's zip of it) into `out/<student>/`, then write
-    `out/gradebook.csv`; returns every student's results under `out`. A time from `times` wins over the LMS's; `extensions` (days, by student or LMS id) move
+    `out/gradebook.csv`; returns how each student's grading under `out` ended. A time from `times` wins over the LMS's; `extensions` (days, by student or LMS id) move
     due dates, and those of no one in the class are named in one warning. `remote` grades the entries elsewhere
     (on a Dask cluster) instead of in `jobs` local processes."""
     name = assignment or course.default_assignment
@@ -110,9 +110,7 @@ def grade_class(folder: Path, out: Path, *, paths: KitPaths, course: Course, ass
             _grade_calls(calls, jobs or os.cpu_count() or 1, paths, course.assignment(name), course, on_progress)
         else:
             remote(calls, paths, course, name, on_progress)
-    results = student_results(out)
-    write_gradebook(out, course.assignment(name), results=results)
-    return results
+    return write_gradebook(out, course.assignment(name))
 
 
 def _grade_calls(calls: list[tuple], jobs: int, paths: KitPaths, chosen: Assignment, course: Course,

@@ -73,7 +73,8 @@ def test_a_fault_that_persists_is_a_kit_error_with_no_score(monkeypatch, course,
     assert "the kit's fault, not the student's" in saved["output"] and "next run regrades it" in saved["output"]
     assert results.tests == [] and "Not graded" in (out / "feedback.md").read_text()
     assert not is_current(Entry("ann", SAMPLE), tmp_path, course, course.default_assignment)
-    book = write_gradebook(tmp_path, course.assignment(None))
+    assert write_gradebook(tmp_path, course.assignment(None))["ann"].ending == "kit-error"
+    book = tmp_path / "gradebook.csv"
     row = gradebook(tmp_path)["ann"]
     assert row["status"] == "kit-error" and row["score"] == "" and row["conv2d"] == ""
     canvas = export_canvas(book, tmp_path / "canvas.csv", assignment_title="A", points=100)
