@@ -26,8 +26,10 @@ validate: $(STAMP)
 	$(BIN)/python cli.py validate
 
 bench: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/grade_one.py
 	$(BIN)/python bench/grade_class.py
+	$(BIN)/python bench/profile_submission.py
 	$(BIN)/python bench/nbgrader_vs_kit.py
 
 clean:

@@ -88,9 +88,9 @@ def grade_class(folder: Path, out: Path, *, paths: KitPaths, course: Course, ass
                 on_warning: Callable[[str], None] = lambda text: None,
                 remote: Remote | None = None) -> dict[str, Ended]:
     """Grade every entry of the class `folder` (or an LMS's zip of it) into `out/<student>/`, then write
-    `out/gradebook.csv`; returns how each student's grading under `out` ended. A time from `times` wins over the LMS's; `extensions` (days, by student or LMS id) move
-    due dates, and those of no one in the class are named in one warning. `remote` grades the entries elsewhere
-    (on a Dask cluster) instead of in `jobs` local processes."""
+    `out/gradebook.csv`; returns how each student's grading under `out` ended. A time from `times` wins over the
+    LMS's; `extensions` (days, by student or LMS id) move due dates, and those of no one in the class are named in
+    one warning. `remote` grades the entries elsewhere (on a Dask cluster) instead of in `jobs` local processes."""
     name = assignment or course.default_assignment
     with open_class(Path(folder)) as root:
         entries = class_entries(root)
