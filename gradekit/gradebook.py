@@ -26,14 +26,14 @@ from gradekit.fsio import write_atomic
 
 def student_results(folder: Path) -> dict[str, Results]:
     """Every `<student>/results.json` under `folder`, by student name."""
-    return {path.parent.name: _read(path) for path in results_files(folder)}
+    return {path.parent.name: _results_of(path) for path in results_files(folder)}
 
 
 def results_files(folder: Path) -> list[Path]:
     return sorted(Path(folder).glob(f"*/{RESULTS}"))
 
 
-def _read(path: Path) -> Results:
+def _results_of(path: Path) -> Results:
     try:
         return load_results(path)
     except ValueError as exc:
@@ -131,7 +131,7 @@ def write_gradebook(folder: Path, assignment: Assignment, path: Path | None = No
     writer.writeheader()
     endings = {}
     for results_file in results_files(folder):
-        student, res = results_file.parent.name, _read(results_file)
+        student, res = results_file.parent.name, _results_of(results_file)
         writer.writerow(row(student, res, assignment))
         endings[student] = Ended(res.status, res.ending)
     write_atomic(path or Path(folder) / GRADEBOOK, buffer.getvalue())
