@@ -13,6 +13,7 @@ from pathlib import Path
 from gradekit.content import assignment_notes, dataset_payload, grader_files
 from gradekit.course import Course, defined_functions, line_of
 from gradekit.errors import KitError
+from gradekit.fsio import file_version
 from gradekit.parts import declared_tests, parse_grader
 from gradekit.layout import KitPaths
 
@@ -23,7 +24,7 @@ def grader_problems(paths: KitPaths, course: Course, key: str, parts: set[str] |
     files = grader_files(paths, key, assignment)
     problems, graded = [], set()
     for path in files:
-        for test in _tests_of(path):
+        for test in _declared_tests(path, file_version(path)):
             graded.add(test.part)
             if test.part not in assignment.parts:
                 others = [k for k in course.owners(test.part) if k != key]
@@ -42,13 +43,8 @@ def grader_problems(paths: KitPaths, course: Course, key: str, parts: set[str] |
     return problems
 
 
-def _tests_of(path: Path) -> tuple:
-    stat = path.stat()
-    return _declared_tests(path, stat.st_mtime_ns, stat.st_size)
-
-
 @functools.lru_cache(maxsize=64)
-def _declared_tests(path: Path, mtime_ns: int, size: int) -> tuple:
+def _declared_tests(path: Path, version: tuple[int, int]) -> tuple:
     """A grader file's tests, parsed once per version of the file (grading checks them for every submission)."""
     return tuple(declared_tests(parse_grader(path)))
 

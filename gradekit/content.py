@@ -16,6 +16,7 @@ import numpy as np
 
 from gradekit.course import Assignment, Course, line_of, load_course
 from gradekit.errors import KitError, not_utf8
+from gradekit.fsio import file_version
 from gradekit.layout import KitPaths, files_under, grader_modules
 from gradekit.sandbox.runner import wire
 from gradekit.sandbox.runner.wire import HELPERS_MODULE, named_functions
@@ -99,8 +100,7 @@ def dataset_payload(paths: KitPaths, course: Course) -> dict[str, dict]:
     for name, spec in course.datasets.items():
         path = paths.root / spec.file
         try:
-            stat = path.stat()
-            payload[name] = _encoded_dataset(path, stat.st_mtime_ns, stat.st_size, spec.data, spec.target)
+            payload[name] = _encoded_dataset(path, file_version(path), spec.data, spec.target)
         except (KeyError, OSError, ValueError, _BadShape) as exc:
             raise _dataset_error(paths, name, spec, exc) from None
     return payload
@@ -124,7 +124,7 @@ class _BadShape(Exception):
 
 
 @functools.lru_cache(maxsize=8)
-def _encoded_dataset(path: Path, mtime_ns: int, size: int, data_key: str, target_key: str) -> dict:
+def _encoded_dataset(path: Path, version: tuple[int, int], data_key: str, target_key: str) -> dict:
     """One dataset file as wire data, read once per version of the file (a class run sends it to every worker)."""
     with np.load(path, allow_pickle=False) as npz:
         data, target = np.asarray(npz[data_key]), np.asarray(npz[target_key])

@@ -62,6 +62,12 @@ def ensure_writable(folder: Path) -> None:
         raise os_error(exc, folder) from None
 
 
+def file_version(path: Path) -> tuple[int, int]:
+    """What changes when the file at `path` does (its modification time and size): with the path, a cache key."""
+    stat = Path(path).stat()
+    return stat.st_mtime_ns, stat.st_size
+
+
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
