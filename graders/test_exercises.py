@@ -526,10 +526,10 @@ def test_exercise_3_map_panel(digit_run):
 
 
 def exercise_4_mistakes(student, convention, image, calls=()):
-    horizontal, vertical = (conv(image, k, 1, convention) for k in (HORIZONTAL_FILTER, VERTICAL_FILTER))
-    return accepted_maps(student, convention, image, (HORIZONTAL_FILTER, VERTICAL_FILTER), calls=calls) + [
-        Mistake(OTHER_DIGIT, lambda: tuple(conv(first_digit(), k, 1, convention)
-                                           for k in (HORIZONTAL_FILTER, VERTICAL_FILTER))),
+    filters = EDGE_FILTERS["exercise_4"]
+    horizontal, vertical = (conv(image, k, 1, convention) for k in filters)
+    return accepted_maps(student, convention, image, filters, calls=calls) + [
+        Mistake(OTHER_DIGIT, lambda: tuple(conv(first_digit(), k, 1, convention) for k in filters)),
         Mistake("the maps are swapped: return (horizontal_map, vertical_map), in that order.",
                 lambda: (vertical, horizontal)),
         Mistake("the horizontal filter was used for both maps: the vertical map uses VERTICAL_FILTER, "
