@@ -13,6 +13,7 @@ import select
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -116,6 +117,7 @@ class Worker:
         self.fault: str | None = None  # the kit failed (a sandbox died or could not start): never the student's
         self._oom_kills = 0  # the memory cgroup's count when this worker started
         self._scratch: tempfile.TemporaryDirectory | None = None  # made on start, once it will be cleaned up
+        self._sending: threading.Thread | None = None  # sends the init message
         _no_dumping()
 
     # -- life cycle -------------------------------------------------------------------------
@@ -147,10 +149,21 @@ class Worker:
         init = {"root": root, "modules": self.modules, "output_cap": self.limits.output_kb * 1024,
                 "reply_cap": MAX_REPLY, "helpers": self.helpers, "environment": self.environment,
                 "datasets": self.datasets}
+        self._sending = threading.Thread(target=self._send_init, args=(init,), daemon=True)
+        self._sending.start()
+
+    def _send_init(self, init: dict) -> None:
+        """Send `init` (on a thread: with the course's datasets it is a megabyte or more, which the pipe takes only as
+        fast as the worker, still starting Python and numpy, reads it; meanwhile the grader imports the reference)."""
         try:
             self._send(init)
-        except WorkerDied:
-            pass  # it ended already: wait_ready() finds the pipe closed and says why
+        except (WorkerDied, ValueError):
+            pass  # it ended already, or was stopped meanwhile: wait_ready() finds the pipe closed and says why
+
+    def _init_sent(self) -> None:
+        if self._sending is not None:
+            self._sending.join()
+            self._sending = None
 
     @property
     def start_timeout(self) -> float:
@@ -169,6 +182,7 @@ class Worker:
                 self.hello = _clean_hello(self._receive(self.start_timeout), self.modules)
             except WorkerDied as exc:
                 self.start_failure = self._death(str(exc), self.start_timeout, starting=True)
+        self._init_sent()  # the greeting comes once the worker has read it all
         if not self.hello:
             self.hello = {"ok": False, "died": self.start_failure.message, "errors": {}}
         return self.hello
@@ -183,6 +197,7 @@ class Worker:
         """Kill the worker and everything it started."""
         if self.proc is not None:
             self.proc.kill()
+            self._init_sent()  # its pipe is closed: the send ends
             self.proc = None
             self.hello = {}
 

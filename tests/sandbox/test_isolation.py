@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+import subprocess
+import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +13,7 @@ import pytest
 
 from gradekit.course import Limits
 from gradekit.sandbox import isolation, unprivileged
+from gradekit.sandbox.runner import wire
 from gradekit.sandbox.worker import Worker
 
 LIMITS = Limits(memory_mb=256, call_timeout_s=10)
@@ -58,3 +63,24 @@ def test_off_linux_a_limit_the_platform_refuses_is_skipped_not_a_kit_fault(tmp_p
     with Worker(tmp_path, ["probe"], LIMITS, force_layer="rlimits") as worker:
         failed = worker.call("probe", "answer", (), {})
         assert failed.error.kind == "kit" and "the sandbox could not start" in worker.fault
+
+
+def test_starting_a_worker_neither_imports_matplotlib_nor_waits_for_the_worker_to_read(tmp_path, monkeypatch):
+    """A worker's start is on the way to every grade: the grader finds where matplotlib is installed without
+    importing it (~0.15 s), and sends the init message, which carries the course's datasets (beyond what a pipe
+    holds), while it goes on; a worker stopped before reading it ends all the same."""
+    probe = ("import sys; from gradekit.sandbox import isolation; isolation.python_dirs(); "
+             "sys.exit('matplotlib' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", probe], cwd=Path(__file__).parents[2]).returncode == 0
+    plan = isolation.plan
+    never_reads = [sys.executable, "-c", "import time; time.sleep(60)"]
+    monkeypatch.setattr(isolation, "plan", lambda *a, **k: dataclasses.replace(plan(*a, **k), argv=never_reads))
+    big = {"sample": {"data": wire.encode(np.zeros((1000, 200))), "target": wire.encode(np.zeros(1000))}}
+    threads = threading.active_count()
+    worker = Worker(tmp_path, ["probe"], LIMITS, datasets=big, force_layer="rlimits")
+    starting = threading.Thread(target=worker.start, daemon=True)
+    starting.start()
+    starting.join(10)
+    assert not starting.is_alive(), "start() waited for the worker to read its init"
+    worker.close()
+    assert threading.active_count() == threads
