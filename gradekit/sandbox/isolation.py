@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -23,7 +24,8 @@ from pathlib import Path
 
 from gradekit.course import Limits
 from gradekit.errors import KitFault
-from gradekit.sandbox import seccomp, unprivileged
+from gradekit.sandbox import fonts, seccomp, unprivileged
+from gradekit.sandbox.runner import fontlist
 
 try:
     import resource
@@ -31,6 +33,7 @@ except ImportError:  # not POSIX (Windows): workers are plain processes with tim
     resource = None
 
 RUNNER = Path(__file__).with_name("runner")
+FONTS = "/kit/fonts"  # where a sandbox sees the font list's folder (sandbox/fonts.py)
 SANDBOX_UID = 65534
 STALE_CGROUP_S = 3600  # an empty worker cgroup this old was left behind by an interrupted run
 SANDBOX_MEMORY_FACTOR = 2  # a sandbox's processes together may hold this many times the worker's memory_mb
@@ -255,13 +258,20 @@ def zygote_plan(slot: Path, limits: Limits, fd: int) -> Plan:
     return plan
 
 
-def _bwrap_plan(folder: Path, seen_as: str, limits: Limits, script: str, layers: list[str], *args: str) -> Plan:
-    """A sandbox over `folder`, seen as `seen_as`, running runner/`script` with `args`."""
+def _bwrap_plan(folder: Path, seen_as: str, limits: Limits, script: str, layers: list[str], *args: str,
+                fonts: bool = True) -> Plan:
+    """A sandbox over `folder`, seen as `seen_as`, running runner/`script` with `args` (and given the font list,
+    with `fonts`)."""
     sandbox_fd = seccomp.sandbox_fd()
     dropped = bwrap_mode() == "unprivileged"
     sources, seen = [*python_dirs(), str(RUNNER), str(folder)], [*python_dirs(), "/kit/runner", seen_as]
+    listed = _font_list() if fonts else None
+    if listed is not None:
+        sources.append(str(listed.parent))
+        seen.append(FONTS)
     launcher, found = unprivileged.launcher(sources, drop=dropped and os.getuid() == 0)
-    argv = _bwrap_argv(list(zip(found, seen)), limits, sandbox_fd, script, *args)
+    env = {fontlist.VARIABLE: f"{FONTS}/{listed.name}"} if listed is not None else {}
+    argv = _bwrap_argv(list(zip(found, seen)), limits, sandbox_fd, env, script, *args)
     cgroups = _new_cgroups(limits)
     notes = _cgroup_notes(cgroups)
     if not dropped:
@@ -292,9 +302,10 @@ def _cgroup_notes(cgroups: dict[str, Path]) -> list[str]:
     return notes
 
 
-def _bwrap_argv(binds: list[tuple[str, str]], limits: Limits, seccomp_fd: int | None, script: str,
-                *args: str) -> list[str]:
-    """Everything read-only but a private /tmp and /dev/shm; `binds` are (where bubblewrap finds it, where seen)."""
+def _bwrap_argv(binds: list[tuple[str, str]], limits: Limits, seccomp_fd: int | None, env: dict[str, str],
+                script: str, *args: str) -> list[str]:
+    """Everything read-only but a private /tmp and /dev/shm; `binds` are (where bubblewrap finds it, where seen);
+    `env` is set on top of worker_env()."""
     tmp_size = str(scratch_mb(limits) << 20)
     return [
         shutil.which("bwrap") or "bwrap", "--unshare-all", "--die-with-parent", "--new-session",
@@ -306,9 +317,29 @@ def _bwrap_argv(binds: list[tuple[str, str]], limits: Limits, seccomp_fd: int | 
         "--dir", "/submission", "--remount-ro", "/dev", "--remount-ro", "/",
         *(["--seccomp", str(seccomp_fd)] if seccomp_fd is not None else []),
         "--chdir", "/tmp", "--clearenv",
-        *[x for k, v in worker_env("/tmp").items() for x in ("--setenv", k, v)],
+        *[x for k, v in {**worker_env("/tmp"), **env}.items() for x in ("--setenv", k, v)],
         sys.executable, "-I", "-B", f"/kit/runner/{script}", *args,
     ]
+
+
+@functools.cache
+def _font_list() -> Path | None:
+    return fonts.font_list(_built_font_list) if bwrap_works() else None
+
+
+def _built_font_list() -> bytes:
+    """What runner/fontlist.py writes, run in a sandbox of its own (no student code runs in it)."""
+    with tempfile.TemporaryDirectory(prefix="gradekit-fonts-") as empty:
+        os.chmod(empty, 0o755)
+        plan = _bwrap_plan(Path(empty), "/submission", Limits(), "fontlist.py", ["bubblewrap"], fonts=False)
+        try:
+            return subprocess.run(plan.argv, env=plan.env, cwd=plan.cwd, preexec_fn=plan.preexec, pass_fds=plan.fds,
+                                  stdin=subprocess.DEVNULL, capture_output=True, timeout=60, check=True).stdout
+        except subprocess.SubprocessError as exc:
+            raise OSError(f"the font list could not be built ({exc})") from None
+        finally:
+            plan.started()
+            plan.reap()
 
 
 def scratch_mb(limits: Limits) -> int:

@@ -84,3 +84,31 @@ def test_starting_a_worker_neither_imports_matplotlib_nor_waits_for_the_worker_t
     assert not starting.is_alive(), "start() waited for the worker to read its init"
     worker.close()
     assert threading.active_count() == threads
+
+
+@pytest.mark.skipif(not isolation.bwrap_works(), reason="the font list is given to bubblewrap's sandboxes")
+def test_a_sandbox_is_given_the_font_list_built_once_and_runs_without_one_that_cannot_be(tmp_path, monkeypatch):
+    """Each sandbox's matplotlib would scan the system's fonts (~0.1 s of every zygote and fresh worker): the list,
+    built once in a sandbox and kept in the cache folder, is in place before student code imports matplotlib.
+    Where the cache folder cannot be written, sandboxes scan as before."""
+    (tmp_path / "probe.py").write_text(
+        "import os\nCACHE = os.environ['MPLCONFIGDIR']\nFOUND = sorted(os.listdir(CACHE)) if os.path.isdir(CACHE) else []\n"
+        "import matplotlib.pyplot\n\ndef found():\n    return ';'.join(FOUND)\n\n"
+        "def variables():\n    return ';'.join(sorted(os.environ))\n")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    isolation._font_list.cache_clear()
+    with Worker(tmp_path, ["probe"], LIMITS) as worker:
+        assert worker.call("probe", "found", (), {}).value.startswith("fontlist-v")
+        assert "GRADEKIT_FONTLIST" not in worker.call("probe", "variables", (), {}).value
+    (kept,) = (tmp_path / "cache" / "gradekit").glob("fonts-*/fontlist-v*.json")
+    assert kept.stat().st_size > 1000
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file, not a folder")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    isolation._font_list.cache_clear()
+    try:
+        with Worker(tmp_path, ["probe"], LIMITS) as worker:
+            assert worker.call("probe", "found", (), {}).value == ""
+    finally:
+        monkeypatch.undo()
+        isolation._font_list.cache_clear()
