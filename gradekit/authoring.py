@@ -49,6 +49,48 @@ def _declared_tests(path: Path, version: tuple[int, int]) -> tuple:
     return tuple(declared_tests(parse_grader(path)))
 
 
+def named_reference_functions(graders: list[Path]) -> frozenset[str] | None:
+    """The reference's functions that `graders` name (`reference.f(...)`, `reference.call("f", ...)`); None when
+    one of them asks for one by a name it computes (`getattr(reference, name)`)."""
+    found: set[str] = set()
+    for path in graders:
+        named = _named_reference_functions(path, file_version(path))
+        if named is None:
+            return None
+        found |= named
+    return frozenset(found)
+
+
+@functools.lru_cache(maxsize=64)
+def _named_reference_functions(path: Path, version: tuple[int, int]) -> frozenset[str] | None:
+    found: set[str] = set()
+    for node in ast.walk(parse_grader(path)):
+        if isinstance(node, ast.Attribute) and _is_reference(node.value):  # `call` too: no module defines it
+            found.add(node.attr)
+        name = _looked_up(node)
+        if name is not None:
+            if not (isinstance(name, ast.Constant) and isinstance(name.value, str)):
+                return None
+            found.add(name.value)
+    return frozenset(found)
+
+
+def _looked_up(node: ast.AST) -> ast.expr | None:
+    """The name argument of `reference.call(name, ...)` or `getattr(reference, name)` (None for other nodes)."""
+    if not isinstance(node, ast.Call):
+        return None
+    func = node.func
+    if isinstance(func, ast.Attribute) and func.attr == "call" and _is_reference(func.value) and node.args:
+        return node.args[0]
+    if isinstance(func, ast.Name) and func.id == "getattr" and len(node.args) > 1 and _is_reference(node.args[0]):
+        return node.args[1]
+    return None
+
+
+def _is_reference(node: ast.AST) -> bool:
+    return isinstance(node, ast.Name) and node.id == "reference"
+
+
 def require_sound_graders(paths: KitPaths, course: Course, key: str) -> list[Path]:
     """The grader files of assignment `key`, or the first authoring problem with them as a KitError.
 

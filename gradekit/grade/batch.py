@@ -24,14 +24,14 @@ from typing import Callable, Literal
 
 import gradekit
 from gradekit import nbformat_import, stopping
-from gradekit.content import helper_functions, helpers_source
-from gradekit.course import Assignment, Course
+from gradekit.authoring import named_reference_functions, require_sound_graders
+from gradekit.course import Course
 from gradekit.errors import KitError
 from gradekit.gradebook import Ended, write_gradebook
 from gradekit.grade.late import Timing, still_applies
 from gradekit.grade.pipeline import grade_or_kit_error
 from gradekit.grade.times import entry_record, timing_for
-from gradekit.grade.proxies import load_reference
+from gradekit.grade.proxies import import_reference
 from gradekit.intake import Entry, class_entries, entry_digest, entry_meta, has_notebooks, open_class, staged
 from gradekit.layout import RESULTS, KitPaths
 from gradekit.results import GRADED, NO_SUBMISSION, Results, TestResult, load_results, save_results
@@ -107,19 +107,19 @@ def grade_class(folder: Path, out: Path, *, paths: KitPaths, course: Course, ass
         todo = [e for e in entries if force or not is_current(e, out, course, name, timings[e.student])]
         calls = [(e, out, paths, course, name, seed, timings[e.student]) for e in todo]
         if remote is None:
-            _grade_calls(calls, jobs or os.cpu_count() or 1, paths, course.assignment(name), course, on_progress)
+            _grade_calls(calls, jobs or os.cpu_count() or 1, paths, course, name, on_progress)
         else:
             remote(calls, paths, course, name, on_progress)
     return write_gradebook(out, course.assignment(name))
 
 
-def _grade_calls(calls: list[tuple], jobs: int, paths: KitPaths, chosen: Assignment, course: Course,
+def _grade_calls(calls: list[tuple], jobs: int, paths: KitPaths, course: Course, key: str,
                  on_progress: Callable[[Progress], None]) -> None:
-    """Grade each call's entry in warm sandboxes, `jobs` at a time."""
+    """Grade each call's entry of assignment `key` in warm sandboxes, `jobs` at a time."""
     if not calls:  # all up to date: no sandbox to start, no reference to import (a resume costs the run's start only)
         on_progress(Progress(0, 0, "", None, time.monotonic(), "began"))
         return
-    todo = [call[0] for call in calls]
+    todo, chosen = [call[0] for call in calls], course.assignment(key)
     zygotes: list[Zygote] = []
     context = multiprocessing.get_context("fork")
     with stopping.cleanup_on_stop(lambda: _close(zygotes)), stopping.cleanup_on_stop(_stop_grading_processes):
@@ -128,7 +128,8 @@ def _grade_calls(calls: list[tuple], jobs: int, paths: KitPaths, chosen: Assignm
         guard.start()
         try:
             # imported once here, inherited warm by the forks
-            load_reference(paths.reference, chosen.modules, helper_functions(helpers_source(paths)))
+            import_reference(paths.reference, chosen.modules,
+                             named_reference_functions(require_sound_graders(paths, course, key)))
             if any(has_notebooks(e) for e in todo):
                 nbformat_import.imported()  # once here rather than in every fork
             _grade_all(calls, jobs, zygotes, on_progress, context)

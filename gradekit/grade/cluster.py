@@ -22,14 +22,15 @@ from typing import Callable, Iterator
 
 import gradekit
 from gradekit import stopping
-from gradekit.content import content_files, helper_functions, helpers_source, open_course
+from gradekit.authoring import named_reference_functions, require_sound_graders
+from gradekit.content import content_files, open_course
 from gradekit.course import Course
 from gradekit.errors import KitError
 from gradekit.fsio import write_atomic
 from gradekit.grade.batch import Progress, grade_staged
 from gradekit.grade.late import Timing
 from gradekit.grade.pipeline import record_kit_error
-from gradekit.grade.proxies import load_reference
+from gradekit.grade.proxies import import_reference
 from gradekit.intake import Entry, entry_digest, staged
 from gradekit.layout import COURSE_FILE, RESULTS, KitPaths, files_under
 from gradekit.results import Results
@@ -113,7 +114,8 @@ class CourseOnWorker(distributed.WorkerPlugin):
             write_atomic(self.root / name, data)
         self.paths, self.course = open_course(self.root / COURSE_FILE)
         chosen = self.course.assignment(self.assignment)
-        load_reference(self.paths.reference, chosen.modules, helper_functions(helpers_source(self.paths)))
+        graders = require_sound_graders(self.paths, self.course, self.assignment or self.course.default_assignment)
+        import_reference(self.paths.reference, chosen.modules, named_reference_functions(graders))  # not in a grading
         self.limits, self.lock = self.course.limits_for(chosen), threading.Lock()
         self.sandboxes = self.cleanups.enter_context(ZygotePool())
         for zygote in launch_zygotes(1, self.limits):  # here, in the worker's main thread: it lives as long

@@ -18,7 +18,7 @@ import scipy
 
 import gradekit
 from gradekit import stopping
-from gradekit.authoring import require_sound_graders
+from gradekit.authoring import named_reference_functions, require_sound_graders
 from gradekit.content import dataset_payload, helper_functions, helpers_source
 from gradekit.course import Assignment, Course
 from gradekit.errors import KitError, KitFault
@@ -111,14 +111,15 @@ def run_in_worker(intake: Intake, paths: KitPaths, course: Course, chosen: Assig
                     datasets=dataset_payload(paths, course))
     with stopping.cleanup_on_stop(worker.close), worker:
         # The reference imports here while the worker imports the submission in its sandbox.
-        reference = load_reference(paths.reference, chosen.modules, helper_functions(helpers))
+        reference = load_reference(paths.reference, chosen.modules, helper_functions(helpers),
+                                   named_reference_functions(graders))
         import_errors = {k: v for k, v in (worker.wait_ready().get("errors") or {}).items() if v}
         session = run_session(graders, paths.graders, Grading(course, chosen, worker, reference, seed, import_errors))
         if session.exit_code not in (0, 1, 5):  # 5: no test of this assignment's parts
             raise KitError(f"the graders did not run (pytest exit {session.exit_code}): {_tail(session.output)}",
                            path=paths.graders, fix="run `python cli.py validate` and fix the grader named")
-        if worker.fault:
-            raise KitFault(worker.fault)
+        if worker.fault or reference.fault:
+            raise KitFault(worker.fault or reference.fault)
         return session, Sandbox(worker.layer, worker.notes, worker.restarts, import_errors)
 
 

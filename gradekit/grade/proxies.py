@@ -13,10 +13,12 @@ import io
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Collection, Iterable, Iterator, Mapping
 
 import numpy as np
 
+from gradekit.course import defined_functions
+from gradekit.errors import KitFault
 from gradekit.sandbox.runner import wire
 from gradekit.sandbox.runner.draws import recording
 from gradekit.sandbox.runner.wire import FigureSummary, Fn
@@ -148,8 +150,13 @@ class ReferenceProxy:
     `draws` and `replace` work as in the worker.
     """
 
-    def __init__(self, functions: dict[str, Callable], helpers: dict[str, Callable]):
+    def __init__(self, functions: Mapping[str, Callable], helpers: dict[str, Callable]):
         self._functions, self.helpers = functions, helpers
+
+    @property
+    def fault(self) -> str | None:
+        """Why a module of the reference could not be imported when a grader asked for it (None: none failed)."""
+        return self._functions.fault if isinstance(self._functions, ReferenceFunctions) else None
 
     def __getattr__(self, func: str) -> Any:
         if func.startswith("_") or func not in self._functions:
@@ -197,12 +204,70 @@ def _has_fn(value: Any) -> bool:
     return False
 
 
-def load_reference(reference_dir: Path, modules: list[str], helpers: dict[str, Callable]) -> ReferenceProxy:
-    """The instructor's functions, imported in the trusted process only."""
-    if str(reference_dir) not in sys.path:
-        sys.path.insert(0, str(reference_dir))
-    namespace: dict[str, Any] = {}
-    for name in modules:
-        namespace.update({k: v for k, v in vars(importlib.import_module(name)).items()
-                          if callable(v) and not k.startswith("_")})
-    return ReferenceProxy(namespace, helpers)
+def import_reference(reference_dir: Path, modules: list[str], needed: Collection[str] | None) -> None:
+    """Import now the modules of the reference that serve the functions `needed` (None: every module), e.g. in a
+    class run's parent, so that its grading processes inherit them warm."""
+    ReferenceFunctions(reference_dir, modules).import_for(needed)
+
+
+def load_reference(reference_dir: Path, modules: list[str], helpers: dict[str, Callable],
+                   needed: Collection[str] | None = ()) -> ReferenceProxy:
+    """The instructor's functions, imported in the trusted process only: now the modules that serve the functions
+    `needed` (None: every module; authoring.named_reference_functions tells which the graders name), the others
+    when a grader first asks for a function of theirs."""
+    functions = ReferenceFunctions(reference_dir, modules)
+    functions.import_for(needed)
+    return ReferenceProxy(functions, helpers)
+
+
+class ReferenceFunctions(Mapping[str, Callable]):
+    """The reference's functions by name, its modules imported when a function is first asked for: the one module
+    that defines it (a top-level def), else every module, a later one's function winning. A grade whose graders
+    never call a module's functions does not import it (conv_exercises' matplotlib is ~0.3 s of a grade).
+
+    A module that cannot be imported raises KitFault, and `fault` keeps why: the grade is then a kit error.
+    """
+
+    def __init__(self, folder: Path, modules: list[str]):
+        if str(folder) not in sys.path:
+            sys.path.insert(0, str(folder))
+        self._modules = modules
+        self._defined = {module: defined_functions(folder / f"{module}.py") for module in modules}
+        self._imported: dict[str, dict[str, Callable]] = {}
+        self.fault: str | None = None
+
+    def __getitem__(self, name: str) -> Callable:
+        return self._functions_in(self._serving(name))[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._functions_in(self._modules))
+
+    def __len__(self) -> int:
+        return len(self._functions_in(self._modules))
+
+    def import_for(self, names: Collection[str] | None) -> None:
+        """Import the modules that define `names` (None: every module; a name none defines is looked up when asked)."""
+        wanted = set(names) if names is not None else None
+        self._functions_in([m for m in self._modules if wanted is None or self._defined[m] & wanted])
+
+    def _serving(self, name: str) -> list[str]:
+        """The modules to look for `name` in: the one that defines it, else all (a later one's function wins)."""
+        defining = [module for module in self._modules if name in self._defined[module]]
+        return defining if len(defining) == 1 else self._modules
+
+    def _functions_in(self, modules: Iterable[str]) -> dict[str, Callable]:
+        found: dict[str, Callable] = {}
+        for module in [m for m in self._modules if m in modules]:  # in the course's order
+            found.update(self._functions_of(module))
+        return found
+
+    def _functions_of(self, module: str) -> dict[str, Callable]:
+        if module not in self._imported:
+            try:
+                namespace = vars(importlib.import_module(module))
+            except Exception as exc:  # noqa: BLE001 - the instructor's module: any error is the kit's to report
+                why = f"the reference's {module}.py could not be imported ({type(exc).__name__}: {exc})"
+                self.fault = self.fault or why
+                raise KitFault(why) from None
+            self._imported[module] = {k: v for k, v in namespace.items() if callable(v) and not k.startswith("_")}
+        return self._imported[module]

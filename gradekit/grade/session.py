@@ -63,8 +63,11 @@ class Fixtures:
 
     @pytest.fixture
     def student(self) -> StudentProxy:
-        return StudentProxy(self.grading.worker, self._modules, self._default_module, self._log(),
-                            self.grading.import_errors)
+        return StudentProxy(*self.student_arguments())
+
+    def student_arguments(self) -> tuple:
+        """What a StudentProxy of the test running now is made of."""
+        return self.grading.worker, self._modules, self._default_module, self._log(), self.grading.import_errors
 
     @pytest.fixture(name="reference")
     def reference_fixture(self) -> Any:

@@ -189,15 +189,17 @@ def test_cells(part: str, assignment: Assignment, tests: list[TestResult],
 # -- the checks -----------------------------------------------------------------------------------------
 
 def choose_checks(part: str, recorder: Recorder) -> dict[str, str]:
-    """A public part's checks, by the title of the test each is from: of the part's own calls of the reference,
-    the smallest of each test, the smallest tests first while they fit in BUDGET characters (the first always)."""
+    """A public part's checks, by the title of the test each is from: of the part's own calls of the reference (or,
+    where its tests compute what to expect otherwise, of the reference run as the student), the smallest of each
+    test, the smallest tests first while they fit in BUDGET characters (the first always)."""
     titles = {outcome.nodeid: outcome.name for outcome in recorder.outcomes}
     smallest: dict[str, str] = {}
-    for call in recorder.calls:
-        if call.part == part and call.function == part:
-            source = check_source(call, recorder)
-            if call.test not in smallest or len(source) < len(smallest[call.test]):
-                smallest[call.test] = source
+    own = [call for call in recorder.calls if call.part == part and call.function == part] or \
+        [call for call in recorder.student_calls if call.part == part and call.function == part]
+    for call in own:
+        source = check_source(call, recorder)
+        if call.test not in smallest or len(source) < len(smallest[call.test]):
+            smallest[call.test] = source
     chosen, total = {}, 0
     for test, source in sorted(smallest.items(), key=lambda item: len(item[1])):
         if chosen and total + len(source) > BUDGET:

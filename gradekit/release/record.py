@@ -28,7 +28,7 @@ from gradekit.course import Assignment, Course
 from gradekit.errors import KitError
 from gradekit.fsio import write_atomic
 from gradekit.grade.outcomes import Outcome
-from gradekit.grade.proxies import ReferenceProxy, load_reference
+from gradekit.grade.proxies import ReferenceProxy, StudentProxy, load_reference
 from gradekit.grade.session import Fixtures, Grading, run_session
 from gradekit.layout import ANSWERS, GRADERS, REFERENCE, KitPaths, grader_modules
 from gradekit.parts import item_title, part_of
@@ -65,11 +65,13 @@ class Call:
 
 
 class Recorder:
-    """Stands in for the reference in a grading run and notes every call the graders make of it."""
+    """Stands in for the reference in a grading run and notes every call the graders make of it; `student_calls`
+    are the calls they make of the student, who is the reference in such a run (their values are its answers)."""
 
     def __init__(self, reference: ReferenceProxy):
         self.reference, self.helpers = reference, reference.helpers
         self.calls: list[Call] = []
+        self.student_calls: list[Call] = []
         self.outcomes: list[Outcome] = []  # the tests that ran, as record_reference ran them
         self.test = self.part = ""
 
@@ -87,11 +89,34 @@ class Recorder:
         return result
 
 
+class RecordingStudent(StudentProxy):
+    """The student of a recording run (the reference, in the worker), whose calls the recorder notes too."""
+
+    def __init__(self, recorder: Recorder, *args: Any):
+        super().__init__(*args)
+        self._recorder = recorder
+
+    def call(self, func: str, *args: Any, seed: int | None = None, **kwargs: Any) -> CallResult:
+        args_in, kwargs_in = copy.deepcopy((args, kwargs))
+        result = super().call(func, *args, seed=seed, **kwargs)
+        recorder = self._recorder
+        recorder.student_calls.append(Call(recorder.test, recorder.part, func, args_in, kwargs_in, seed, result.value))
+        return result
+
+
 class RecordingFixtures(Fixtures):
-    """The usual fixtures, but `reference` is a Recorder that knows which test is asking."""
+    """The usual fixtures, but `reference` is a Recorder and `student` a RecordingStudent that know which test is
+    asking."""
+
+    @pytest.fixture
+    def student(self, request: pytest.FixtureRequest) -> RecordingStudent:
+        return RecordingStudent(self._asked_by(request), *self.student_arguments())
 
     @pytest.fixture(name="reference")
     def reference_fixture(self, request: pytest.FixtureRequest) -> Recorder:
+        return self._asked_by(request)
+
+    def _asked_by(self, request: pytest.FixtureRequest) -> Recorder:
         recorder = self.grading.reference
         recorder.test, recorder.part = request.node.nodeid, part_of(item_title(request.node))
         return recorder
