@@ -29,7 +29,8 @@ from grade_class import FLOOR, ROOT, make_class, timed
 
 sys.path.insert(0, str(ROOT))
 
-from gradekit.content import helper_functions, helpers_source, open_course  # noqa: E402
+from gradekit.content import helper_functions, helpers_source
+from gradekit.course import open_course  # noqa: E402
 from gradekit.grade import batch, pipeline  # noqa: E402
 from gradekit.grade.late import Timing  # noqa: E402
 from gradekit.grade.proxies import load_reference  # noqa: E402

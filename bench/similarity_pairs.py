@@ -26,8 +26,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from copydetect import CodeFingerprint, compare_files, defaults  # noqa: E402
 
-from gradekit.content import open_course  # noqa: E402
-from gradekit.course import Course  # noqa: E402
+from gradekit.course import Course, open_course  # noqa: E402
 from gradekit.layout import KitPaths  # noqa: E402
 from gradekit.release.handout import exercises_files  # noqa: E402
 from gradekit.similarity import similarity_report  # noqa: E402

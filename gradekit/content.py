@@ -14,7 +14,7 @@ from typing import Any, Callable
 import jinja2
 import numpy as np
 
-from gradekit.course import Assignment, Course, line_of, load_course
+from gradekit.course import Assignment, Course, line_of
 from gradekit.errors import KitError, not_utf8
 from gradekit.fsio import file_version
 from gradekit.layout import KitPaths, files_under, grader_modules
@@ -74,15 +74,6 @@ def grader_files(paths: KitPaths, key: str, assignment: Assignment) -> list[Path
             raise KitError(f"assignment '{key}' lists the grader '{pattern}', which is not in {paths.graders}",
                            path=paths.course_file, fix=f"add graders/{pattern} or remove it from the assignment's graders")
     return grader_modules(paths.graders, assignment.graders)
-
-
-def open_course(course_file: Path, *, content: bool = True) -> tuple[KitPaths, Course]:
-    """The kit's paths and course; with `content`, reference/ and graders/ must be beside course.yaml."""
-    paths = KitPaths.find(course_file)
-    course = load_course(course_file)
-    if content:
-        paths.require_content()
-    return paths, course
 
 
 def content_files(paths: KitPaths, course: Course) -> list[Path]:

@@ -15,7 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from gradekit.errors import KitError, not_utf8
-from gradekit.layout import COURSE_FILE, REFERENCE
+from gradekit.layout import COURSE_FILE, REFERENCE, KitPaths
 
 MOST_EXTENSION_DAYS = 3650  # a student's extension, in days
 Visibility = Literal["visible", "hidden", "after_due_date", "after_published"]
@@ -193,6 +193,15 @@ class Course(Strict):
     def submitted_files(self) -> set[str]:
         """Every file some assignment asks students to hand in."""
         return {name for a in self.assignments.values() for name in a.files}
+
+
+def open_course(course_file: Path, *, content: bool = True) -> tuple[KitPaths, Course]:
+    """The kit's paths and course; with `content`, reference/ and graders/ must be beside course.yaml."""
+    paths = KitPaths.find(course_file)
+    course = load_course(course_file)
+    if content:
+        paths.require_content()
+    return paths, course
 
 
 def load_course(path: Path) -> Course:

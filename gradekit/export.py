@@ -15,8 +15,7 @@ from typing import NamedTuple
 
 import gradekit
 from gradekit.console import echo
-from gradekit.content import open_course
-from gradekit.course import Course
+from gradekit.course import Course, open_course
 from gradekit.csvfile import read_csv
 from gradekit.errors import KitError
 from gradekit.fsio import requirement_name, runtime_dependencies, write_atomic

@@ -14,11 +14,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import gradekit
-from gradekit.course import Assignment, Course
+from gradekit.course import Assignment, Course, open_course
 from gradekit.errors import KitError
 from gradekit.fsio import sha256_file
 from gradekit.console import echo
-from gradekit.content import open_course
 from gradekit.layout import COURSE_FILE, EXERCISES, MANIFEST, SUBMISSION_ZIP
 from gradekit.submission import notebook_modules, notebook_source
 

@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from gradekit.console import echo
-from gradekit.content import open_course
-from gradekit.course import Assignment, Course
+from gradekit.course import Assignment, Course, open_course
 from gradekit.errors import KitError
 from gradekit.fsio import write_atomic
 from gradekit.grade.feedback import write_feedback_page

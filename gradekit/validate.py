@@ -18,8 +18,7 @@ from typing import Callable
 
 from gradekit.authoring import course_problems
 from gradekit.console import echo
-from gradekit.content import open_course
-from gradekit.course import Course
+from gradekit.course import Course, open_course
 from gradekit.errors import KitError
 from gradekit.grade.feedback import feedback_markdown
 from gradekit.grade.pipeline import grade

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from itertools import combinations
 from pathlib import Path
 
-from gradekit.content import open_course
+from gradekit.course import open_course
 from gradekit.release.handout import exercises_files, handout_work
 
 ROOT = Path(__file__).resolve().parents[1]

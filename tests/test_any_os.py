@@ -19,7 +19,7 @@ import nbformat
 import pytest
 
 from conftest import ROOT
-from gradekit.content import open_course
+from gradekit.course import open_course
 from gradekit.layout import KitPaths
 from gradekit.release import release
 from gradekit.release.notebook import fill_notebook, notebook_bytes

@@ -181,7 +181,8 @@ def test_a_dataset_changed_on_disk_is_read_again_and_a_grader_changed_is_checked
     import numpy as np
 
     from gradekit.authoring import require_sound_graders
-    from gradekit.content import dataset_payload, open_course
+    from gradekit.content import dataset_payload
+    from gradekit.course import open_course
     from gradekit.errors import KitError
     from gradekit.sandbox.runner import wire
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from test_cli import ROOT, SAMPLE, assert_one_clear_error, run_cli
 
-from gradekit.content import open_course
+from gradekit.course import open_course
 from gradekit.layout import KitPaths
 from gradekit.release import release
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from gradekit.content import open_course
+from gradekit.course import open_course
 from gradekit.release.handout import handout_work
 from similarity_set import build
 

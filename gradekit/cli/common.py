@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import importlib
 import inspect
 import sys
 from pathlib import Path
@@ -61,10 +62,29 @@ def assignment_option(help_text: str = "Assignment from course.yaml (default: it
     return click.option("-a", "--assignment", default=None, help=help_text)
 
 
-def command_group(doc: str, commands: list[click.Command], cls: type[click.Group] = click.Group) -> click.Group:
-    """The top-level group of `commands`, with --debug (tracebacks instead of one-line errors)."""
+class LazyGroup(click.Group):
+    """A group whose commands are imported when asked for, each from the module ("module:attribute") that declares it:
+    a command imports only its own verb, so `grade` can start its sandbox before the rest of the kit is imported."""
 
-    @click.group(context_settings={"help_option_names": ["-h", "--help"]}, commands=commands, help=doc, cls=cls)
+    def __init__(self, *args: Any, lazy: dict[str, str], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.lazy = lazy
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy and cmd_name not in self.commands:
+            module, _, attribute = self.lazy[cmd_name].partition(":")
+            self.add_command(getattr(importlib.import_module(module), attribute), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+def command_group(doc: str, commands: dict[str, str], cls: type[LazyGroup] = LazyGroup) -> LazyGroup:
+    """The top-level group of `commands` (name -> "module:attribute"), with --debug (tracebacks instead of one-line
+    errors)."""
+
+    @click.group(context_settings={"help_option_names": ["-h", "--help"]}, help=doc, cls=cls, lazy=commands)
     @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
     def group(debug: bool) -> None:
         pass

@@ -2,48 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
-from gradekit import grade as grade_verbs, package as package_verb
-from gradekit.release import update as update_verb
-from gradekit.cli.common import assignment_option, command_group, course_option, default, runs
+from gradekit.cli.common import LazyGroup, command_group
 
-
-@click.command(name="check")
-@click.argument("folder", default=default(grade_verbs.check, "folder"), type=click.Path(path_type=Path))
-@assignment_option()
-@course_option(grade_verbs.check)
-@runs(grade_verbs.check)
-def check_command() -> None:
-    ...
-
-
-@click.command(name="package")
-@click.argument("folder", default=default(package_verb.main, "folder"), type=click.Path(path_type=Path))
-@click.option("-o", "--output", "output", default=default(package_verb.main, "output"), show_default=True,
-              type=click.Path(dir_okay=False, path_type=Path), help="The zip to write.")
-@click.option("--force", is_flag=True, help="Package even with parts still to write (they score 0).")
-@assignment_option()
-@course_option(package_verb.main)
-@runs(package_verb.main)
-def package_command() -> None:
-    ...
-
-
-@click.command(name="update")
-@click.argument("new", type=click.Path(exists=True, path_type=Path))
-@course_option(update_verb.main)
-@runs(update_verb.main)
-def update_command() -> None:
-    ...
-
-
+COMMANDS = {
+    "check": "gradekit.cli.grade:check_command",
+    "package": "gradekit.cli.package:package_command",
+    "update": "gradekit.cli.update:update_command",
+}
 INSTRUCTORS = ("release", "grade", "validate", "report", "similar", "export", "gradebook")
 
 
-class HandoutCommands(click.Group):
+class HandoutCommands(LazyGroup):
     """The student's commands; an instructor's command is named as such rather than unknown."""
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
@@ -54,5 +25,4 @@ class HandoutCommands(click.Group):
 
 
 student = command_group("Your handout's commands: `check` your work with the public tests, then `package` it to "
-                        "hand in; `update` it when your instructor corrects the handout.",
-                        [check_command, package_command, update_command], HandoutCommands)
+                        "hand in; `update` it when your instructor corrects the handout.", COMMANDS, HandoutCommands)

@@ -1,32 +1,27 @@
 """`grade` and `check`: one submission or a class, through the pipeline (intake, worker, graders, score, write).
 
 `grade.pipeline` grades one submission, `grade.batch` a class folder in parallel; the functions
-here are the command line's, keyword-only, with the defaults the CLI shows.
+here are the command line's, keyword-only, with the defaults the CLI shows. They check the options,
+then start the warm sandbox of a single grade before the grading engine is imported
+(`grade.commands`): the sandbox's own imports of numpy, scipy and matplotlib, a grade's critical
+path, overlap the engine's.
 """
 
 from __future__ import annotations
 
-import contextlib
 import signal
-import tempfile
 from pathlib import Path
-from typing import Iterator
+from types import ModuleType
 
 from gradekit import stopping
-from gradekit.console import echo, show, warn
-from gradekit.content import open_course
+from gradekit.course import open_course
 from gradekit.errors import KitError
 from gradekit.fsio import ensure_writable
-from gradekit.grade.batch import Remote, grade_class
-from gradekit.grade.feedback import check_lines, summary_table
 from gradekit.grade.late import Timing
-from gradekit.grade.pipeline import grade as grade_submission
-from gradekit.grade.pipeline import grade_or_kit_error
-from gradekit.grade.progress import class_progress
 from gradekit.grade.times import read_extensions, read_submission_metadata, read_times, timing_for
-from gradekit.gradebook import closing_line, closing_table, kit_errors
 from gradekit.intake import is_class_folder, is_lms_download
-from gradekit.layout import COURSE_FILE, EXERCISES, FEEDBACK, GRADEBOOK, RESULTS
+from gradekit.layout import COURSE_FILE, EXERCISES, FEEDBACK, RESULTS
+from gradekit.sandbox.pool import warm_sandbox
 
 
 def main(submission: Path, *, out: Path = Path("graded"), assignment: str | None = None, seed: int | None = None,
@@ -51,24 +46,21 @@ def main(submission: Path, *, out: Path = Path("graded"), assignment: str | None
     _check_fit(submission, one_class, shard, times, lms_metadata)
     _check_cluster(submission, one_class, dask_scheduler, jobs)
     if one_class:
-        with _remote(dask_scheduler) as remote, class_progress() as progress:
-            results = grade_class(submission, out, paths=paths, course=course, assignment=assignment, jobs=jobs,
-                                  force=force, seed=seed, times=submitted, extensions=extra_days, shard=shards,
-                                  on_progress=progress, on_warning=warn, remote=remote)
-        echo(f"Gradebook: {out / GRADEBOOK}")
-        show(closing_table(results), plain=closing_line(results))
-        return 1 if kit_errors(results) else 0
+        return _commands().grade_a_class(submission, out, paths=paths, course=course, assignment=assignment,
+                                         jobs=jobs, force=force, seed=seed, times=submitted, extensions=extra_days,
+                                         shard=shards, dask_scheduler=dask_scheduler)
     lms, names = record or (Timing(), ())
-    results = grade_or_kit_error(submission, out, paths=paths, course=course, assignment=assignment, seed=seed,
-                                 timing=timing_for((submission.stem, *names), lms, submitted, extra_days))
-    if not results.has_score:
-        raise KitError(results.output, path=submission)
-    show(summary_table(results))
-    echo(f"\nResults: {out / RESULTS}   Feedback: {out / FEEDBACK}   ({results.execution_time:.2f} s, "
-         f"seed {results.extra_data['seed']}, isolation {results.extra_data['isolation']})")
-    if results.output:
-        echo(results.output)
-    return 0
+    timing = timing_for((submission.stem, *names), lms, submitted, extra_days)
+    with warm_sandbox(course.limits_for(course.assignment(assignment))) as zygote:
+        return _commands().grade_one(submission, out, paths=paths, course=course, assignment=assignment, seed=seed,
+                                     timing=timing, zygote=zygote)
+
+
+def _commands() -> ModuleType:
+    """What the commands do once their options are checked: imported only now, while a warm sandbox starts."""
+    from gradekit.grade import commands
+
+    return commands
 
 
 def _check_fit(submission: Path, one_class: bool, shard: str | None, times: Path | None,
@@ -98,18 +90,6 @@ def _check_cluster(submission: Path, one_class: bool, dask_scheduler: str | None
                        "workers", path=submission, fix="leave out --jobs: start more Dask workers instead")
 
 
-@contextlib.contextmanager
-def _remote(dask_scheduler: str | None) -> Iterator[Remote | None]:
-    """Where a class is graded: here (None), or on the Dask cluster whose scheduler is at `dask_scheduler`."""
-    if dask_scheduler is None:
-        yield None
-        return
-    from gradekit.grade import cluster  # dask is an optional extra: imported only when asked for
-
-    with cluster.connect(dask_scheduler) as remote:
-        yield remote
-
-
 def check(folder: Path = Path(EXERCISES), *, assignment: str | None = None,
           course_file: Path = Path(COURSE_FILE)) -> int:
     """Run the public tests on your work in FOLDER: a line per part, with the same hints as the grade.
@@ -117,20 +97,8 @@ def check(folder: Path = Path(EXERCISES), *, assignment: str | None = None,
     Exits 1 while any public test fails (a commit hook or a CI workflow can gate on it), else 0.
     """
     paths, course = open_course(course_file)
-    chosen = course.assignment(assignment)
-    with tempfile.TemporaryDirectory(prefix="gradekit-check-") as out:
-        results = grade_submission(folder, Path(out), paths=paths, course=course, assignment=assignment,
-                                   public_only=True)
-    if not results.has_score:
-        raise KitError(results.output, path=folder)
-    for line, color in check_lines(results, {name: part.points for name, part in chosen.parts.items()}):
-        echo(line, fg=color)
-    parts = results.part_scores()
-    undone = [part for part in parts if any(t.status == "failed" for t in results.part_tests(part))]
-    verdict = f"{len(undone)} of {len(parts)} parts not done yet" if undone else "every part passes"
-    echo(f"\nPublic tests: {results.score:g} / {results.max_score:g}: {verdict}. "
-         "The real grade also runs hidden tests with new inputs.")
-    return 1 if undone else 0
+    with warm_sandbox(course.limits_for(course.assignment(assignment))) as zygote:
+        return _commands().check_work(folder, paths=paths, course=course, assignment=assignment, zygote=zygote)
 
 
 def _outside_submission(out: Path, submission: Path) -> None:

@@ -23,8 +23,8 @@ from typing import Callable, Iterator
 import gradekit
 from gradekit import stopping
 from gradekit.authoring import named_reference_functions, require_sound_graders
-from gradekit.content import content_files, open_course
-from gradekit.course import Course
+from gradekit.content import content_files
+from gradekit.course import Course, open_course
 from gradekit.errors import KitError
 from gradekit.fsio import write_atomic
 from gradekit.grade.batch import Progress, grade_staged

@@ -19,7 +19,8 @@ import secrets
 from pathlib import Path
 from typing import Any, Callable
 
-from gradekit.content import grader_files, helper_functions, helpers_source, open_course
+from gradekit.content import grader_files, helper_functions, helpers_source
+from gradekit.course import open_course
 from gradekit.errors import KitError
 from gradekit.grade.proxies import ReferenceProxy, load_reference
 from gradekit.grade.scoring import score_tests

@@ -25,7 +25,7 @@ from gradekit.errors import KitError, KitFault
 from gradekit.fsio import write_atomic
 from gradekit.grade.feedback import write_feedback
 from gradekit.grade.late import Lateness, Timing, late_for
-from gradekit.grade.proxies import import_failure, load_reference
+from gradekit.grade.proxies import ReferenceProxy, import_failure, load_reference
 from gradekit.grade.scoring import score_tests, total
 from gradekit.grade.session import Grading, SessionResult, run_session
 from gradekit.layout import MANIFEST, KitPaths, RunPaths
@@ -109,10 +109,16 @@ def run_in_worker(intake: Intake, paths: KitPaths, course: Course, chosen: Assig
     worker = Worker(intake.submission.folder, chosen.modules, course.limits_for(chosen), force_layer=force_layer,
                     zygote=zygote, helpers=helpers, environment=course.environment,
                     datasets=dataset_payload(paths, course))
+
+    def load() -> ReferenceProxy:
+        return load_reference(paths.reference, chosen.modules, helper_functions(helpers),
+                              named_reference_functions(graders))
+
+    # The reference imports while the worker starts: before it, where the warm sandbox is still importing (a
+    # worker's spawn waits for that); else while the worker imports the submission in its sandbox.
+    early = load() if zygote is not None and not zygote.ready else None
     with stopping.cleanup_on_stop(worker.close), worker:
-        # The reference imports here while the worker imports the submission in its sandbox.
-        reference = load_reference(paths.reference, chosen.modules, helper_functions(helpers),
-                                   named_reference_functions(graders))
+        reference = early if early is not None else load()
         import_errors = {k: v for k, v in (worker.wait_ready().get("errors") or {}).items() if v}
         session = run_session(graders, paths.graders, Grading(course, chosen, worker, reference, seed, import_errors))
         if session.exit_code not in (0, 1, 5):  # 5: no test of this assignment's parts

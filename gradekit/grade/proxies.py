@@ -223,7 +223,7 @@ def load_reference(reference_dir: Path, modules: list[str], helpers: dict[str, C
 class ReferenceFunctions(Mapping[str, Callable]):
     """The reference's functions by name, its modules imported when a function is first asked for: the one module
     that defines it (a top-level def), else every module, a later one's function winning. A grade whose graders
-    never call a module's functions does not import it (conv_exercises' matplotlib is ~0.3 s of a grade).
+    never call a module's functions does not import it (one that draws figures brings in matplotlib: ~0.3 s).
 
     A module that cannot be imported raises KitFault, and `fault` keeps why: the grade is then a kit error.
     """

@@ -10,8 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from gradekit.console import echo
-from gradekit.content import open_course
-from gradekit.course import Course
+from gradekit.course import Course, open_course
 from gradekit.errors import KitError
 from gradekit.layout import COURSE_FILE, KitPaths
 from gradekit.release.folder import Released

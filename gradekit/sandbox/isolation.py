@@ -110,8 +110,8 @@ class Plan:
 
 
 def bwrap_works() -> bool:
-    """True when bubblewrap can create the namespaces here (not everywhere: Ubuntu gates them)."""
-    return bwrap_mode() is not None
+    """True when bubblewrap can create the namespaces here (not everywhere: Ubuntu gates them; never off POSIX)."""
+    return resource is not None and bwrap_mode() is not None
 
 
 @functools.cache

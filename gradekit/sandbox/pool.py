@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from typing import Callable
+from typing import Callable, Iterator
 
 from gradekit.course import Limits
 from gradekit.sandbox.zygote import Zygote, ZygoteDied
@@ -49,3 +49,14 @@ def launch_zygotes(count: int, limits: Limits) -> list[Zygote]:
         with contextlib.suppress(ZygoteDied):
             zygote.launch()
     return zygotes
+
+
+@contextlib.contextmanager
+def warm_sandbox(limits: Limits) -> Iterator[Zygote | None]:
+    """A warm sandbox started now for one grading, closed after it (None where zygotes are not available here)."""
+    zygotes = launch_zygotes(1, limits)
+    try:
+        yield zygotes[0] if zygotes else None
+    finally:
+        for zygote in zygotes:
+            zygote.close()

@@ -16,7 +16,7 @@ from itertools import combinations
 from pathlib import Path
 
 from gradekit.console import echo
-from gradekit.content import open_course
+from gradekit.course import open_course
 from gradekit.errors import KitError
 from gradekit.fsio import ensure_writable, write_atomic
 from gradekit.intake import Entry, class_entries, open_class, staged

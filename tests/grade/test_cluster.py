@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import gradekit
-from gradekit.content import open_course
+from gradekit.course import open_course
 from gradekit.errors import KitError
 from gradekit.grade.late import Timing
 from gradekit.intake import Entry

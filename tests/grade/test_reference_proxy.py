@@ -52,7 +52,7 @@ def test_graders_name_the_functions_they_call_and_a_computed_name_means_every_mo
 def test_grading_part_4_2_never_imports_matplotlib_in_the_grader():
     """The graders need the reference's conv2d only: its exercises module, and the matplotlib it imports (~0.3 s
     of a single grade's critical path), stay out of the grading process."""
-    probe = ("import sys, tempfile; from pathlib import Path; from gradekit.content import open_course; "
+    probe = ("import sys, tempfile; from pathlib import Path; from gradekit.course import open_course; "
              "from gradekit.grade.pipeline import grade; paths, course = open_course(Path('course.yaml')); "
              "results = grade(Path('samples/blog_solution'), Path(tempfile.mkdtemp()), paths=paths, course=course, "
              "seed=1); print(results.score, 'matplotlib' in sys.modules)")

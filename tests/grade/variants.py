@@ -12,7 +12,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from gradekit.content import open_course
+from gradekit.course import open_course
 from gradekit.grade.pipeline import grade
 from gradekit.results import Results
 from gradekit.sandbox.pool import ZygotePool

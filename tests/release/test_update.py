@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from gradekit.content import open_course
+from gradekit.course import open_course
 from gradekit.errors import KitError
 from gradekit.layout import KitPaths
 from gradekit.release import release

@@ -13,8 +13,8 @@ from typing import Iterator
 import numpy as np
 import pytest
 
-from gradekit.content import dataset_payload, open_course
-from gradekit.course import Limits
+from gradekit.content import dataset_payload
+from gradekit.course import Limits, open_course
 from gradekit.sandbox.runner import wire
 from gradekit.sandbox.script_run import MAX_CALLS, script_run
 from gradekit.sandbox.worker import Worker
