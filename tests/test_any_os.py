@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
 import subprocess
 import venv
 import zipfile
@@ -144,7 +145,8 @@ def test_a_worker_without_posix_still_stops_loops_and_exits(student_python, tmp_
                                   "        pass\n\ndef leave():\n    os._exit(3)\n")
     (work / "ex_spin.py").write_text("print('started')\nwhile True:\n    pass\n")
     proc = subprocess.run([student_python, "-c", PROBE, str(work)], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+                          timeout=120, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))  # as a background job
     assert proc.returncode == 0, proc.stderr
     seen = json.loads(proc.stdout)
     assert seen["layer"] == "process" and seen["doubled"] == 42 and seen["after"] == 2

@@ -32,8 +32,7 @@ from gradekit.sandbox.zygote import Zygote, ZygoteChild, ZygoteDied, ZygoteUnusa
 MAX_REPLY = 16 * 1024 * 1024  # bytes of one reply; the worker itself refuses to send more
 TIMEOUTS_PER_FUNCTION = 2  # after this many, further calls fail at once: a hung function costs its limit twice
 IMPORT_ALLOWANCE_S = 10.0  # start-up (Python, numpy, scipy, matplotlib) on top of call_timeout_s
-SCRIPT_GRACE_S = 5.0  # a script stops itself at its limit and replies; after this much more it is killed
-# (where a timer thread stops it, a loaded machine can take seconds to switch to it)
+SCRIPT_GRACE_S = 2.0  # a script stops itself at its limit and replies; after this much more it is killed
 EXIT_CHECK_S = 0.1  # while waiting for a reply, how often to check that the worker still runs
 
 

@@ -34,6 +34,8 @@ def time_limit(limit: float) -> Iterator[None]:
             signal.signal(signal.SIGALRM, saved)
         return
     expired = threading.Event()
+    # interrupt_main() does nothing where SIGINT is ignored, as in a process started from a background job.
+    saved = signal.signal(signal.SIGINT, signal.default_int_handler)
     timer = threading.Timer(limit, lambda: (expired.set(), _thread.interrupt_main()))
     timer.start()
     try:
@@ -44,3 +46,4 @@ def time_limit(limit: float) -> Iterator[None]:
         raise
     finally:
         timer.cancel()
+        signal.signal(signal.SIGINT, saved)
