@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import functools
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Literal
@@ -15,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from gradekit.errors import KitError, not_utf8
+from gradekit.fsio import file_version
 from gradekit.layout import COURSE_FILE, REFERENCE, KitPaths
 
 MOST_EXTENSION_DAYS = 3650  # a student's extension, in days
@@ -252,12 +254,21 @@ def _module_of(function: str, assignment: Assignment, reference: Path) -> str | 
 
 
 def defined_functions(path: Path) -> set[str]:
-    """The top-level functions a Python file defines (none when it is missing or not valid Python)."""
+    """The top-level functions a Python file defines (none when it is missing or not valid Python), parsed once per
+    version of the file (grading asks for the reference's for every submission)."""
+    try:
+        return set(_defined_functions(path, file_version(path)))
+    except OSError:
+        return set()
+
+
+@functools.lru_cache(maxsize=64)
+def _defined_functions(path: Path, version: tuple[int, int]) -> frozenset[str]:
     try:
         tree = ast.parse(path.read_text(encoding="utf-8"))
-    except (OSError, SyntaxError, ValueError):
-        return set()
-    return {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    except (SyntaxError, ValueError):
+        return frozenset()
+    return frozenset(n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)))
 
 
 def _course_error(exc: ValidationError, root: yaml.Node | None, path: Path) -> KitError:
