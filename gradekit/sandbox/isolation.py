@@ -259,13 +259,13 @@ def zygote_plan(slot: Path, limits: Limits, fd: int) -> Plan:
 
 
 def _bwrap_plan(folder: Path, seen_as: str, limits: Limits, script: str, layers: list[str], *args: str,
-                fonts: bool = True) -> Plan:
+                with_fonts: bool = True) -> Plan:
     """A sandbox over `folder`, seen as `seen_as`, running runner/`script` with `args` (and given the font list,
-    with `fonts`)."""
+    `with_fonts`)."""
     sandbox_fd = seccomp.sandbox_fd()
     dropped = bwrap_mode() == "unprivileged"
     sources, seen = [*python_dirs(), str(RUNNER), str(folder)], [*python_dirs(), "/kit/runner", seen_as]
-    listed = _font_list() if fonts else None
+    listed = _font_list() if with_fonts else None
     if listed is not None:
         sources.append(str(listed.parent))
         seen.append(FONTS)
@@ -331,7 +331,7 @@ def _built_font_list() -> bytes:
     """What runner/fontlist.py writes, run in a sandbox of its own (no student code runs in it)."""
     with tempfile.TemporaryDirectory(prefix="gradekit-fonts-") as empty:
         os.chmod(empty, 0o755)
-        plan = _bwrap_plan(Path(empty), "/submission", Limits(), "fontlist.py", ["bubblewrap"], fonts=False)
+        plan = _bwrap_plan(Path(empty), "/submission", Limits(), "fontlist.py", ["bubblewrap"], with_fonts=False)
         try:
             return subprocess.run(plan.argv, env=plan.env, cwd=plan.cwd, preexec_fn=plan.preexec, pass_fds=plan.fds,
                                   stdin=subprocess.DEVNULL, capture_output=True, timeout=60, check=True).stdout
