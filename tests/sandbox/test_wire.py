@@ -175,3 +175,49 @@ def test_parse_message_raises_nothing_but_wire_errors(body):
         assert isinstance(wire.parse_message(body), dict)
     except WireError:
         pass
+
+
+# -- figures ---------------------------------------------------------------------------------------------
+def _figure_drawn_as_the_blog_does(plt):
+    fig, axes = plt.subplots(1, 3, figsize=(15, 5))
+    for ax, title in zip(axes, ("Input Image (Digit: 5)", "Feature Map (Horizontal Edges)", "Feature Map (Vertical)")):
+        ax.imshow(np.arange(784.0).reshape(28, 28), cmap="gray")
+        ax.set_title(title)
+        ax.axis("off")
+    fig.tight_layout()
+    return fig
+
+
+def _draws_and_png(fig, render) -> tuple[int, bytes]:
+    draws = []
+    fig.canvas.mpl_connect("draw_event", draws.append)
+    png = render(fig)
+    return len(draws), png
+
+
+def _savefig_png(fig) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=wire.PNG_DPI)
+    return buffer.getvalue()
+
+
+def test_a_figure_laid_out_by_tight_layout_is_drawn_once_into_the_same_png():
+    plt = pytest.importorskip("matplotlib.pyplot")
+    once = _draws_and_png(_figure_drawn_as_the_blog_does(plt), wire.png_of)
+    twice = _draws_and_png(_figure_drawn_as_the_blog_does(plt), _savefig_png)
+    plt.close("all")
+    assert (once[0], twice[0]) == (1, 2)
+    assert once[1] == twice[1] and once[1].startswith(b"\x89PNG")
+
+
+def test_a_figure_keeps_a_layout_engine_that_lays_it_out():
+    plt = pytest.importorskip("matplotlib.pyplot")
+    fig, ax = plt.subplots(layout="constrained")
+    ax.set_title("kept")
+    wire.png_of(fig)
+    assert type(fig.get_layout_engine()).__name__ == "ConstrainedLayoutEngine"
+    with plt.rc_context({"figure.autolayout": True}):
+        fig = _figure_drawn_as_the_blog_does(plt)
+        wire.png_of(fig)
+        assert type(fig.get_layout_engine()).__name__ == "PlaceHolderLayoutEngine"
+    plt.close("all")
