@@ -24,6 +24,7 @@ import numpy as np  # noqa: E402
 
 import datasets  # noqa: E402
 import fontlist  # noqa: E402
+import scipy_docs  # noqa: E402
 import scripts  # noqa: E402
 import wire  # noqa: E402
 from callopts import CallOptions  # noqa: E402
@@ -252,6 +253,7 @@ def _echo(value: Any) -> Any:
 def main() -> None:
     channel, output = Channel(), Output()
     fontlist.seed()  # before any student code imports matplotlib
+    scipy_docs.install()  # or scipy
     if hasattr(signal, "SIGXFSZ"):  # POSIX: an oversized write fails instead of killing us
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     channel.send({"alive": True})  # before any student code: a worker that dies before this is the kit's fault

@@ -1,0 +1,71 @@
+"""SciPy's light import (runner/scipy_docs.py): the same functions, backends table and docstring text, without
+re-parsing each docstring; in the grader and in every warm sandbox."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+from gradekit.course import Limits
+from gradekit.sandbox import isolation
+from gradekit.sandbox.worker import Worker
+from gradekit.sandbox.zygote import Zygote
+
+SURVEY = """
+import json, sys
+{install}
+import scipy.signal
+from scipy._lib import _array_api
+doc = scipy.signal.convolve2d.__doc__
+print(json.dumps({{"doc_class": _array_api.FunctionDoc.__name__, "summary": doc.splitlines()[0],
+                  "note": "dev-arrayapi" in doc,
+                  "backends": repr(_array_api.xp_capabilities_table[scipy.signal.convolve2d])}}))
+"""
+INSTALL = "from gradekit.sandbox.runner import scipy_docs; scipy_docs.install()"
+
+
+def survey(install: str) -> dict:
+    out = subprocess.run([sys.executable, "-c", SURVEY.format(install=install)], capture_output=True, text=True,
+                         check=True).stdout
+    return json.loads(out)
+
+
+def test_scipy_imported_light_keeps_its_docstrings_and_backends_table():
+    plain, light = survey(""), survey(INSTALL)
+    assert (plain["doc_class"], light["doc_class"]) == ("FunctionDoc", "DocWithNotes")
+    assert light["summary"] == plain["summary"] == "Convolve two 2-dimensional arrays."
+    assert light["note"] and plain["note"]  # the backends table is in the docstring, as scipy puts it
+    assert light["backends"] == plain["backends"]
+
+
+def test_the_grader_imports_the_references_scipy_light():
+    root = Path(__file__).resolve().parents[2]
+    light = survey("from pathlib import Path; from gradekit.grade.proxies import load_reference; "
+                   f"load_reference(Path({str(root / 'reference')!r}), ['neural_network'], {{}}, needed=None)")
+    assert light["doc_class"] == "DocWithNotes"
+
+
+def test_install_changes_nothing_once_scipy_is_imported():
+    light = survey("import scipy.signal; " + INSTALL)
+    assert light["doc_class"] == "FunctionDoc"
+
+
+@pytest.mark.skipif(not isolation.bwrap_works(), reason="needs bubblewrap with namespaces")
+def test_a_warm_sandbox_imports_scipy_light(tmp_path):
+    zygote = Zygote(Limits(call_timeout_s=30))
+    try:
+        folder = zygote.workdir / f"scipy-{uuid.uuid4().hex[:8]}"
+        folder.mkdir()
+        (folder / "probe.py").write_text("import sys\n\ndef doc_class():\n"
+                                         "    return sys.modules['scipy._lib._array_api'].FunctionDoc.__name__\n")
+        with Worker(folder, ["probe"], Limits(call_timeout_s=30), zygote=zygote) as worker:
+            result = worker.call("probe", "doc_class", (), {})
+    finally:
+        zygote.close()
+    assert result.error is None, result.error
+    assert result.value == "DocWithNotes"
