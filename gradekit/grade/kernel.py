@@ -132,7 +132,7 @@ class NamespaceWorker:
         except (Exception, SystemExit) as exc:  # noqa: BLE001 - the student's exception, reported as data
             return CallResult(error=error_of({"type": type(exc).__name__, "message": str(exc)}))
         try:
-            result.value = _as_sent(wire.summarize(result.value, render=False))
+            result.value = _as_sent(wire.summarize(result.value, wire.figure_summary))
         except wire.WireError as exc:
             return CallResult(error=error_of({"type": "BadReturn", "message": f"returned {exc}, not numbers or arrays"}))
         result.args_after = [_sent_or_none(a) for a in result.args_after] if result.args_after is not None else None

@@ -126,6 +126,7 @@ def run_in_worker(intake: Intake, paths: KitPaths, course: Course, chosen: Assig
                            path=paths.graders, fix="run `python cli.py validate` and fix the grader named")
         if worker.fault or reference.fault:
             raise KitFault(worker.fault or reference.fault)
+        worker.finish_figures()
         return session, Sandbox(worker.layer, worker.notes, worker.restarts, import_errors)
 
 

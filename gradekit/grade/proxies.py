@@ -96,8 +96,8 @@ class StudentProxy:
             self._log.lines[-1] += f" with {', '.join(sorted(replace))} replaced"
         if result.error is not None:
             raise StudentFailure(func, self._with_import_error(module, result.error))
-        for i, fig in enumerate(_figures(result.value)):
-            if fig.png:  # the worker renders a function's figure the first time only
+        for i, fig in enumerate(wire.figures_in(result.value)):
+            if fig.png or fig.later is not None:  # the worker draws a function's figure the first time only
                 self._log.figures[f"{func}" + (f"_{i}" if i else "")] = fig
         return result
 
@@ -132,14 +132,6 @@ def import_failure(module: str, error: dict) -> str:
     if where and error.get("file"):
         where = f" in {error['file']}{where}"
     return f"{module}.py did not import: {error.get('type')}{where}: {error.get('message')}"
-
-
-def _figures(value: Any) -> list[FigureSummary]:
-    if isinstance(value, FigureSummary):
-        return [value]
-    if isinstance(value, (tuple, list)):
-        return [f for v in value for f in _figures(v)]
-    return []
 
 
 class ReferenceProxy:

@@ -118,6 +118,7 @@ class Worker:
         self._oom_kills = 0  # the memory cgroup's count when this worker started
         self._scratch: tempfile.TemporaryDirectory | None = None  # made on start, once it will be cleaned up
         self._sending: threading.Thread | None = None  # sends the init message
+        self._later: list[wire.FigureSummary] = []  # figures whose PNG the worker draws apart (runner/renders.py)
         _no_dumping()
 
     # -- life cycle -------------------------------------------------------------------------
@@ -200,6 +201,7 @@ class Worker:
             self._init_sent()  # its pipe is closed: the send ends
             self.proc = None
             self.hello = {}
+            self._later = []  # what it was drawing is lost with it
 
     def close(self) -> None:
         self.stop()
@@ -231,7 +233,19 @@ class Worker:
         result = _result(reply, self.limits.output_kb * 1024)
         if draws and result.error is None:
             result.draws, result.draws_truncated = _draws(reply.get("draws"))
+        self._later += [fig for fig in wire.figures_in(result.value) if fig.later is not None]
         return result
+
+    def finish_figures(self) -> None:
+        """Fill in the PNGs of the figures the worker drew apart while the graders went on; one not drawn within a
+        call's time limit, or whose worker stopped since, has none."""
+        later, self._later = self._later, []
+        if not later or self.proc is None:
+            return
+        wait = self.limits.call_timeout_s
+        drawn = _drawn(self._exchange("figures", {"op": "figures", "wait": wait}, wait, wait=wait + SCRIPT_GRACE_S))
+        for fig in later:
+            fig.png = drawn.get(fig.later, b"")
 
     def run_script(self, script: str, record: list[str], *, timeout: float | None = None) -> ScriptRun:
         """Run the submission's file `script` as __main__, recording the calls of each "module.function" of
@@ -387,6 +401,18 @@ def _result(reply: dict, output_cap: int) -> CallResult:
                           output=output)
     elapsed = reply.get("elapsed") if isinstance(reply.get("elapsed"), (int, float)) else 0.0
     return CallResult(value=value, args_after=args_after, output=output, elapsed=float(elapsed))
+
+
+def _drawn(reply: dict | StudentError) -> dict[int, bytes]:
+    """The PNGs of a "figures" reply, by token, trusting nothing in it."""
+    try:
+        data = wire.decode(reply.get("figures")) if isinstance(reply, dict) and reply.get("ok") else {}
+    except (wire.WireError, KeyError, TypeError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {int(token): png.tobytes() for token, png in data.items() if token.isascii() and token.isdigit()
+            and isinstance(png, np.ndarray) and png.dtype == np.uint8 and png.ndim == 1}
 
 
 def _draws(raw: Any) -> tuple[list[np.ndarray] | None, bool]:

@@ -50,10 +50,12 @@ class AxesSummary:
 
 @dataclass
 class FigureSummary:
-    """What a grader may check of a matplotlib Figure, plus its rendering as PNG bytes."""
+    """What a grader may check of a matplotlib Figure, plus its rendering as PNG bytes: sent with it, or drawn apart
+    by the worker and asked for later by the token `later` (runner/renders.py)."""
 
     axes: list[AxesSummary]
     png: bytes = b""
+    later: int | None = None
 
 
 def encode(value: Any, depth: int = 0) -> Any:
@@ -76,7 +78,8 @@ def encode(value: Any, depth: int = 0) -> Any:
         return {"__fn__": value.name}
     if isinstance(value, FigureSummary):
         axes = [{"title": _short(a.title), "images": [_array(i) for i in a.images]} for a in value.axes]
-        return {"__figure__": {"axes": axes, "png": _array(np.frombuffer(value.png, dtype=np.uint8))}}
+        later = {} if value.later is None else {"later": _number(value.later)}
+        return {"__figure__": {"axes": axes, "png": _array(np.frombuffer(value.png, dtype=np.uint8)), **later}}
     raise WireError(f"a {type(value).__name__}")
 
 
@@ -166,7 +169,10 @@ def _decode_figure(body: dict) -> FigureSummary:
             raise WireError("a malformed figure")
         summaries.append(AxesSummary(_short(ax["title"]), [_tagged_array(i) for i in ax["images"][:16]]))
     png = _tagged_array(body["png"]) if "png" in body else np.zeros(0, np.uint8)
-    return FigureSummary(summaries, png.astype(np.uint8).tobytes())
+    later = body.get("later")
+    if later is not None and (type(later) is not int or not 0 <= later < 2**31):
+        raise WireError("a malformed figure")
+    return FigureSummary(summaries, png.astype(np.uint8).tobytes(), later)
 
 
 def _tagged_array(data: Any) -> np.ndarray:
@@ -220,22 +226,35 @@ def named_functions(namespace: Mapping[str, Any]) -> dict[str, Callable]:
             and getattr(value, "__module__", None) == module}
 
 
-def figure_summary(fig: Any, png: bytes = b"") -> FigureSummary:
+def figure_summary(fig: Any, png: bytes = b"", later: int | None = None) -> FigureSummary:
     """What a matplotlib figure shows: each axes' title and images (and the PNG, when it was rendered)."""
     axes = [AxesSummary(ax.get_title(), [np.asarray(im.get_array(), dtype=float) for im in ax.get_images()])
             for ax in fig.get_axes()]
-    return FigureSummary(axes, png)
+    return FigureSummary(axes, png, later)
 
 
-def summarize(value: Any, render: bool) -> Any:
-    """Replace matplotlib Figures by what a grader may check of them (and close them)."""
+def summarize(value: Any, summary_of: Callable[[Any], FigureSummary]) -> Any:
+    """Replace matplotlib Figures (alone, or in tuples and lists) by `summary_of(fig)`, and close them."""
     if type(value).__name__ == "Figure" and type(value).__module__.startswith("matplotlib"):
-        return rendered_summary(value, render)
+        summary = summary_of(value)
+        import matplotlib.pyplot as plt
+
+        plt.close(value)
+        return summary
     if isinstance(value, tuple):
-        return tuple(summarize(v, render) for v in value)
+        return tuple(summarize(v, summary_of) for v in value)
     if isinstance(value, list):
-        return [summarize(v, render) for v in value]
+        return [summarize(v, summary_of) for v in value]
     return value
+
+
+def figures_in(value: Any) -> list[FigureSummary]:
+    """The figure summaries in a decoded value (alone, or in tuples and lists), in order."""
+    if isinstance(value, FigureSummary):
+        return [value]
+    if isinstance(value, (tuple, list)):
+        return [f for v in value for f in figures_in(v)]
+    return []
 
 
 def png_of(fig: Any) -> bytes:
@@ -256,12 +275,3 @@ def _drop_spent_layout(fig: Any) -> None:
     automatic = matplotlib.rcParams["figure.autolayout"] or matplotlib.rcParams["figure.constrained_layout.use"]
     if isinstance(fig.get_layout_engine(), PlaceHolderLayoutEngine) and not automatic:
         fig.set_layout_engine(None)
-
-
-def rendered_summary(fig: Any, render: bool) -> FigureSummary:
-    """A figure's summary; with its PNG only when asked (rendering costs ~20-40 ms)."""
-    summary = figure_summary(fig, png_of(fig) if render else b"")
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
-    return summary

@@ -1,0 +1,123 @@
+"""Figures drawn apart (runner/renders.py): a call that returns a figure replies at once, its PNG is drawn by a
+child of the worker and fetched when the graders are done; a child that hangs costs a call's limit, never the
+grade; where no child can start, the worker draws the figure itself."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Iterator
+
+import pytest
+
+from gradekit.course import Limits
+from gradekit.sandbox import isolation
+from gradekit.sandbox.runner import renders, wire
+from gradekit.sandbox.worker import Worker
+from gradekit.sandbox.zygote import Zygote
+
+PNG = b"\x89PNG"
+LIMITS = Limits(call_timeout_s=3)
+PLOTS = """
+import time
+import matplotlib.pyplot as plt
+from matplotlib.artist import Artist
+
+
+def plot(title):
+    fig, ax = plt.subplots()
+    ax.imshow([[0, 1], [1, 0]], cmap="gray")
+    ax.set_title(title)
+    return fig
+
+
+class Endless(Artist):
+    def draw(self, renderer):
+        while True:
+            time.sleep(0.05)
+
+
+def plot_without_children():
+    import resource
+    resource.setrlimit(resource.RLIMIT_NPROC, (0, 0))  # no process more may start
+    return plot("drawn in place")
+
+
+def endless_plot():
+    fig = plot("never drawn")
+    fig.add_artist(Endless())
+    return fig
+"""
+
+needs_bwrap = pytest.mark.skipif(not isolation.bwrap_works(), reason="needs bubblewrap with namespaces")
+
+
+@pytest.fixture(scope="module")
+def zygote() -> Iterator[Zygote]:
+    warm = Zygote(LIMITS)
+    yield warm
+    warm.close()
+
+
+def plots_worker(zygote: Zygote) -> Worker:
+    folder = zygote.workdir / f"plots-{uuid.uuid4().hex[:8]}"
+    folder.mkdir()
+    (folder / "plots.py").write_text(PLOTS)
+    return Worker(folder, ["plots"], LIMITS, zygote=zygote)
+
+
+@needs_bwrap
+def test_a_figure_is_sent_at_once_and_its_png_fetched_after_the_tests(zygote):
+    with plots_worker(zygote) as worker:
+        first, again = (worker.call("plots", "plot", ("Feature Map",), {}).value for _ in range(2))
+        assert first.axes[0].title == "Feature Map" and first.png == b"" and first.later is not None
+        assert again.later is None and again.png == b""  # a function's figure is drawn the first time only
+        worker.finish_figures()
+        assert first.png.startswith(PNG)
+
+
+@needs_bwrap
+def test_a_figure_that_never_finishes_drawing_costs_one_call_limit_and_no_grade(zygote):
+    with plots_worker(zygote) as worker:
+        endless = worker.call("plots", "endless_plot", (), {})
+        drawn = worker.call("plots", "plot", ("after",), {})
+        assert endless.error is None and drawn.error is None  # the calls themselves end at once
+        start = time.monotonic()
+        worker.finish_figures()
+        assert time.monotonic() - start < LIMITS.call_timeout_s + 2
+        assert endless.value.png == b"" and drawn.value.png.startswith(PNG)
+        assert worker.restarts == 0 and worker.fault is None
+        assert worker.call("plots", "plot", ("still here",), {}).error is None
+
+
+@needs_bwrap
+def test_figures_of_a_worker_that_stopped_are_left_without_png(zygote):
+    with plots_worker(zygote) as worker:
+        fig = worker.call("plots", "plot", ("lost",), {}).value
+        worker.stop()
+        worker.finish_figures()
+        assert fig.png == b""
+
+
+@needs_bwrap
+def test_where_no_child_can_start_the_worker_draws_the_figure_itself(zygote):
+    with plots_worker(zygote) as worker:
+        fig = worker.call("plots", "plot_without_children", (), {}).value
+        assert fig.later is None and fig.png.startswith(PNG)
+
+
+def test_a_child_that_fails_to_draw_leaves_no_png():
+    plt = pytest.importorskip("matplotlib.pyplot")
+    good, _ = plt.subplots()
+
+    def draw(fig):
+        if fig is not good:
+            raise ValueError("cannot draw this one")
+        return wire.png_of(fig)
+
+    drawing = renders.Renders(draw)
+    tokens = drawing.start(good), drawing.start(object())
+    drawn = drawing.collect(10)
+    plt.close(good)
+    assert list(drawn) == [tokens[0]] and drawn[tokens[0]].startswith(PNG)
+    assert not drawing.pending
