@@ -6,8 +6,9 @@ of each step per submission, against the floor F of starting Python with the cou
 (measured before and after the class; their median). The worker's side is timed from the grader's:
 "import of the submission" runs from the fork to the worker's greeting (it copies the submission
 into its sandbox, then imports it); "calls to the worker" are the round trips of the graders' calls,
-of which "in the worker" is what the worker reports (the student's code, then rendering the figures
-it returns, which is also timed apart here on the reference's figures).
+of which "in the worker" is what the worker reports (the student's code; the figures it returns are
+drawn into PNGs by forked children meanwhile, timed apart here on the reference's figures, and
+fetched once the tests are done).
 
     python bench/profile_submission.py [--students 24] [--cprofile N]
 """
@@ -52,13 +53,14 @@ STEPS = {  # label: (owner, attribute) of the function timed for it, in the orde
     CALLS: (Worker, "call"),
     SCRIPTS: (Worker, "run_script"),
     PYTEST: (pipeline, "run_session"),
+    "figures' PNGs fetched from the children drawing them": (Worker, "finish_figures"),
     "worker ended and sandbox reaped": (Worker, "close"),
     "scoring and results (build_results)": (pipeline, "build_results"),
     "feedback, figures and results.json written": (pipeline, "write_outputs"),
 }
 NESTED = {START: (FORK,), PYTEST: (CALLS, SCRIPTS)}  # steps timed inside another, taken out of it
-IN_WORKER = "  of the calls: in the worker (the student's code, then rendering its figures)"
-PNG = "  of which: rendering the figures' PNGs (timed apart)"
+IN_WORKER = "  of the calls: in the worker (the student's code, and forking the children that draw its figures)"
+PNG = "  beside them: drawing the figures' PNGs in those children, on another core (timed apart)"
 
 
 class Timers:
