@@ -258,11 +258,17 @@ def figures_in(value: Any) -> list[FigureSummary]:
 
 
 def png_of(fig: Any) -> bytes:
-    """The figure as a small PNG for the feedback: at its own size, uncropped (cropping to the drawn area
-    draws it twice, ~15 ms more a figure), drawn once."""
+    """The figure as a small PNG for the feedback, cropped as `savefig(bbox_inches="tight")` crops it (so a title
+    above its panel shows, as in the PNG the blog's scripts save), drawn once: the area is measured on the layout
+    the figure already has (~15 ms), not by a draw of its own (~50 ms)."""
+    import matplotlib
+
     _drop_spent_layout(fig)
+    get_renderer = getattr(fig.canvas, "get_renderer", None)  # Agg's canvas, which figures have in the worker
+    area = fig.get_tightbbox(get_renderer()).padded(matplotlib.rcParams["savefig.pad_inches"]) if get_renderer \
+        else None
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=PNG_DPI)
+    fig.savefig(buffer, format="png", dpi=PNG_DPI, bbox_inches=area)
     return buffer.getvalue()
 
 
