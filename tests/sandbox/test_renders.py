@@ -4,6 +4,7 @@ grade; where no child can start, the worker draws the figure itself."""
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 from typing import Iterator
@@ -121,3 +122,13 @@ def test_a_child_that_fails_to_draw_leaves_no_png():
     plt.close(good)
     assert list(drawn) == [tokens[0]] and drawn[tokens[0]].startswith(PNG)
     assert not drawing.pending
+
+
+def test_a_child_the_students_code_reaped_first_leaves_no_png_and_no_error():
+    plt = pytest.importorskip("matplotlib.pyplot")
+    fig, _ = plt.subplots()
+    drawing = renders.Renders(wire.png_of)
+    token = drawing.start(fig)
+    plt.close(fig)
+    os.waitpid(drawing.pending[token].pid, 0)  # as os.wait() in a student's function would
+    assert drawing.collect(10) == {}

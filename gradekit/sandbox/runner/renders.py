@@ -36,12 +36,16 @@ class _Drawing:
             return True
         return False
 
-    def end(self, *, kill: bool) -> int:
-        """Close the pipe and reap the child (killed first if asked); its wait status."""
-        if kill:
-            os.kill(self.pid, signal.SIGKILL)
+    def end(self, *, kill: bool) -> int | None:
+        """Close the pipe and reap the child (killed first if asked); its wait status, None if it was reaped already
+        (the student's code may wait for any child of its process)."""
         os.close(self.fd)
-        return os.waitpid(self.pid, 0)[1]
+        try:
+            if kill:
+                os.kill(self.pid, signal.SIGKILL)
+            return os.waitpid(self.pid, 0)[1]
+        except (ProcessLookupError, ChildProcessError):
+            return None
 
 
 class Renders:
@@ -77,8 +81,10 @@ class Renders:
             for fd in ready:
                 if not reading[fd].read():
                     del reading[fd]
-        done = {token: bytes(d.data) for token, d in self.pending.items()
-                if d.end(kill=d.fd in reading) == 0 and d.complete}
+        done = {}
+        for token, drawing in self.pending.items():
+            if drawing.end(kill=drawing.fd in reading) == 0 and drawing.complete:
+                done[token] = bytes(drawing.data)
         self.pending.clear()
         return done
 
