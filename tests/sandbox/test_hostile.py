@@ -9,6 +9,7 @@ the sandbox and no process the attack started may survive.
 from __future__ import annotations
 
 import json
+import shutil
 import socket
 import time
 import uuid
@@ -342,3 +343,39 @@ def test_kernel_objects_die_with_the_submission(tmp_path, kit):
     for run in ("first", "second"):
         (tmp_path / run).mkdir()
         grade_attack("kernel_objects", tmp_path / run, kit, "zygote", MARKER=marker)
+
+
+ENDLESS_FIGURE = '''
+
+from matplotlib.artist import Artist as _Artist
+
+
+class _Endless(_Artist):
+    def draw(self, renderer):
+        while True:
+            pass
+
+
+_exercise_3 = exercise_3
+
+
+def exercise_3(image=None, label=None):
+    feature_map, fig = _exercise_3(image, label)
+    fig.add_artist(_Endless())  # drawing it into a PNG never ends
+    return feature_map, fig
+'''
+
+
+def test_a_figure_whose_drawing_never_ends_loses_its_png_not_its_points(tmp_path, kit):
+    submission = tmp_path / "submission"
+    shutil.copytree(ROOT / "samples" / "blog_solution", submission)
+    with open(submission / "conv_exercises.py", "a", encoding="utf-8") as fh:
+        fh.write(ENDLESS_FIGURE)
+    start = time.monotonic()
+    results = grade(submission, tmp_path / "out", paths=kit.paths, course=kit.course, assignment=ASSIGNMENT,
+                    zygote=kit.zygote)
+    assert time.monotonic() - start < kit.course.limits.call_timeout_s + 10
+    assert results.score == results.max_score, [t.output for t in results.tests if t.status == "failed"]
+    assert results.extra_data["worker_restarts"] == 0
+    assert sorted(p.name for p in (tmp_path / "out" / "figures").iterdir()) == ["exercise_4.png"]
+    assert_next_is_unaffected(kit, tmp_path)
