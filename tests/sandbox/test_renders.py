@@ -13,6 +13,7 @@ import pytest
 
 from gradekit.course import Limits
 from gradekit.sandbox import isolation
+from gradekit.sandbox.pool import warm_sandbox
 from gradekit.sandbox.runner import renders, wire
 from gradekit.sandbox.worker import Worker
 from gradekit.sandbox.zygote import Zygote
@@ -54,10 +55,9 @@ needs_bwrap = pytest.mark.skipif(not isolation.bwrap_works(), reason="needs bubb
 
 
 @pytest.fixture(scope="module")
-def zygote() -> Iterator[Zygote]:
-    warm = Zygote(LIMITS)
-    yield warm
-    warm.close()
+def zygote() -> Iterator[Zygote | None]:
+    with warm_sandbox(LIMITS) as warm:
+        yield warm
 
 
 def plots_worker(zygote: Zygote) -> Worker:

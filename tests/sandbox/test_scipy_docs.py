@@ -13,8 +13,8 @@ import pytest
 
 from gradekit.course import Limits
 from gradekit.sandbox import isolation
+from gradekit.sandbox.pool import warm_sandbox
 from gradekit.sandbox.worker import Worker
-from gradekit.sandbox.zygote import Zygote
 
 SURVEY = """
 import json, sys
@@ -57,15 +57,13 @@ def test_install_changes_nothing_once_scipy_is_imported():
 
 @pytest.mark.skipif(not isolation.bwrap_works(), reason="needs bubblewrap with namespaces")
 def test_a_warm_sandbox_imports_scipy_light(tmp_path):
-    zygote = Zygote(Limits(call_timeout_s=30))
-    try:
+    limits = Limits(call_timeout_s=30)
+    with warm_sandbox(limits) as zygote:
         folder = zygote.workdir / f"scipy-{uuid.uuid4().hex[:8]}"
         folder.mkdir()
         (folder / "probe.py").write_text("import sys\n\ndef doc_class():\n"
                                          "    return sys.modules['scipy._lib._array_api'].FunctionDoc.__name__\n")
-        with Worker(folder, ["probe"], Limits(call_timeout_s=30), zygote=zygote) as worker:
+        with Worker(folder, ["probe"], limits, zygote=zygote) as worker:
             result = worker.call("probe", "doc_class", (), {})
-    finally:
-        zygote.close()
     assert result.error is None, result.error
     assert result.value == "DocWithNotes"
