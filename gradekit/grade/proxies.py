@@ -19,7 +19,7 @@ import numpy as np
 
 from gradekit.course import defined_functions
 from gradekit.errors import KitFault
-from gradekit.sandbox.runner import scipy_docs, wire
+from gradekit.sandbox.runner import import_hooks, wire
 from gradekit.sandbox.runner.draws import recording
 from gradekit.sandbox.runner.wire import FigureSummary, Fn
 from gradekit.sandbox.script_run import ScriptRun
@@ -223,7 +223,7 @@ class ReferenceFunctions(Mapping[str, Callable]):
     def __init__(self, folder: Path, modules: list[str]):
         if str(folder) not in sys.path:
             sys.path.insert(0, str(folder))
-        scipy_docs.install()  # the course's SciPy comes in with its reference (and graders, imported after it)
+        import_hooks.light_scipy()  # the course's SciPy comes in with its reference (and graders, imported after it)
         self._modules = modules
         self._defined = {module: defined_functions(folder / f"{module}.py") for module in modules}
         self._imported: dict[str, dict[str, Callable]] = {}

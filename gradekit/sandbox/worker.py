@@ -243,7 +243,7 @@ class Worker:
         if not later or self.proc is None:
             return
         wait = self.limits.call_timeout_s
-        drawn = _drawn(self._exchange("figures", {"op": "figures", "wait": wait}, wait, wait=wait + SCRIPT_GRACE_S))
+        drawn = _drawn(self._exchange("<figures>", {"op": "figures", "wait": wait}, wait, wait=wait + SCRIPT_GRACE_S))
         for fig in later:
             fig.png = drawn.get(fig.later, b"")
 
@@ -411,7 +411,8 @@ def _drawn(reply: dict | StudentError) -> dict[int, bytes]:
         return {}
     if not isinstance(data, dict):
         return {}
-    return {int(token): png.tobytes() for token, png in data.items() if token.isascii() and token.isdigit()
+    return {int(token): png.tobytes() for token, png in data.items()
+            if len(token) <= 10 and token.isascii() and token.isdigit()  # a token the worker could have given
             and isinstance(png, np.ndarray) and png.dtype == np.uint8 and png.ndim == 1}
 
 

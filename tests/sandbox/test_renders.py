@@ -45,6 +45,19 @@ def plot_without_children():
     return plot("drawn in place")
 
 
+def forge_figures_reply():
+    # from now on, the worker answers the grader's request for the PNGs with a token no worker gives
+    import sys
+    runner = (sys.modules.get("worker_main") or sys.modules["__main__"]).Runner
+    answer = runner.call
+
+    def call(self, request):
+        if request.get("op") == "figures":
+            return {"ok": True, "figures": {"__dict__": {"1" * 5000: [1, 2, 3]}}}
+        return answer(self, request)
+    runner.call = call
+
+
 def endless_plot():
     fig = plot("never drawn")
     fig.add_artist(Endless())
@@ -92,12 +105,24 @@ def test_a_figure_that_never_finishes_drawing_costs_one_call_limit_and_no_grade(
 
 
 @needs_bwrap
-def test_figures_of_a_worker_that_stopped_are_left_without_png(zygote):
+def test_figures_of_a_worker_that_stopped_never_get_the_next_workers_pngs(zygote):
     with plots_worker(zygote) as worker:
-        fig = worker.call("plots", "plot", ("lost",), {}).value
+        lost = worker.call("plots", "plot", ("lost",), {}).value
         worker.stop()
+        drawn = worker.call("plots", "plot", ("drawn",), {}).value  # a new worker, whose tokens start again
+        assert lost.later == drawn.later
         worker.finish_figures()
-        assert fig.png == b""
+        assert lost.png == b"" and drawn.png.startswith(PNG)
+
+
+@needs_bwrap
+def test_a_forged_reply_for_the_pngs_leaves_them_out_and_the_grade_alone(zygote):
+    with plots_worker(zygote) as worker:
+        fig = worker.call("plots", "plot", ("forged",), {}).value
+        forged = worker.call("plots", "forge_figures_reply", (), {})
+        assert forged.error is None
+        worker.finish_figures()
+        assert fig.png == b"" and worker.fault is None
 
 
 @needs_bwrap

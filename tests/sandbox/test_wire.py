@@ -221,12 +221,20 @@ def test_a_figure_is_drawn_once_cropped_as_savefig_crops_it_with_its_titles():
     assert height > 5 * wire.PNG_DPI  # taller than the figure itself (5 in): the titles are in
 
 
-def test_a_figure_keeps_a_layout_engine_that_lays_it_out():
+def test_a_figure_keeps_a_layout_engine_that_lays_it_out_and_is_cropped_after_it():
     plt = pytest.importorskip("matplotlib.pyplot")
-    fig, ax = plt.subplots(layout="constrained")
-    ax.set_title("kept")
-    wire.png_of(fig)
+
+    def constrained():
+        fig, axes = plt.subplots(1, 2, layout="constrained", figsize=(8, 3))
+        for ax in axes:
+            ax.imshow(np.eye(4))
+            ax.set_title("a title\non two lines")
+        return fig
+
+    fig = constrained()
+    png = wire.png_of(fig)
     assert type(fig.get_layout_engine()).__name__ == "ConstrainedLayoutEngine"
+    assert _size(png) == _size(_tight_png(constrained()))
     with plt.rc_context({"figure.autolayout": True}):
         fig = _figure_drawn_as_the_blog_does(plt)
         wire.png_of(fig)

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+import import_hooks
 import wire
 
 PACKAGE, MODULE, INNER = "sklearn", "sklearn.datasets", "sklearn.datasets._openml"
@@ -86,23 +87,6 @@ def patch_fetch(module: types.ModuleType) -> None:
         inner.fetch_openml = fetch_openml
 
 
-class Patching(importlib.abc.Loader):
-    """The real loader of `sklearn.datasets`, which then gets the offline fetch_openml."""
-
-    def __init__(self, loader: importlib.abc.Loader):
-        self.loader = loader
-
-    def __getattr__(self, name: str) -> Any:  # resource readers and the like: the real loader's
-        return getattr(self.loader, name)
-
-    def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType | None:
-        return self.loader.create_module(spec)
-
-    def exec_module(self, module: types.ModuleType) -> None:
-        self.loader.exec_module(module)
-        patch_fetch(module)
-
-
 class StandIn(importlib.abc.Loader):
     """`sklearn` and `sklearn.datasets` where scikit-learn is not installed: only fetch_openml."""
 
@@ -127,5 +111,5 @@ class OfflineFinder(importlib.abc.MetaPathFinder):
         if real is None:
             return importlib.util.spec_from_loader(fullname, StandIn(), is_package=True) if fullname == PACKAGE else None
         if fullname == MODULE and real.loader is not None:
-            real.loader = Patching(real.loader)
+            real.loader = import_hooks.Patching(real.loader, patch_fetch)
         return real

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import itertools
 import os
-import select
+import selectors
 import signal
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-MAX_PNG = 4 << 20  # a figure's PNG beyond this is dropped (the blog's are ~15 KB)
+MAX_PNG = 1 << 20  # a figure's PNG beyond this is dropped (the blog's are ~15 KB)
+MAX_TOTAL = 8 << 20  # PNGs beyond this, together, are dropped: all travel in one reply (capped at 16 MB)
 
 
 @dataclass
@@ -27,8 +28,11 @@ class _Drawing:
     complete: bool = False  # read to its end, within MAX_PNG
 
     def read(self) -> bool:
-        """Read what the child wrote; False once there is no more to read (its end, or too much)."""
-        chunk = os.read(self.fd, 1 << 16)
+        """Read what the child wrote; False once there is no more to read (its end, too much, or a closed pipe)."""
+        try:
+            chunk = os.read(self.fd, 1 << 16)
+        except OSError:  # the student's code closed it, or reused its number
+            return False
         if not chunk:
             self.complete = True
         elif len(self.data) + len(chunk) <= MAX_PNG:
@@ -36,15 +40,17 @@ class _Drawing:
             return True
         return False
 
-    def end(self, *, kill: bool) -> int | None:
-        """Close the pipe and reap the child (killed first if asked); its wait status, None if it was reaped already
-        (the student's code may wait for any child of its process)."""
-        os.close(self.fd)
+    def end(self) -> int | None:
+        """Kill and reap the child; its wait status (a child that had exited keeps its own), None if it was reaped
+        already (the student's code may wait for any child of its process)."""
+        for step in (lambda: os.close(self.fd), lambda: os.kill(self.pid, signal.SIGKILL)):
+            try:
+                step()
+            except OSError:
+                pass
         try:
-            if kill:
-                os.kill(self.pid, signal.SIGKILL)
             return os.waitpid(self.pid, 0)[1]
-        except (ProcessLookupError, ChildProcessError):
+        except ChildProcessError:
             return None
 
 
@@ -75,16 +81,21 @@ class Renders:
     def collect(self, wait_s: float) -> dict[int, bytes]:
         """The PNGs drawn within `wait_s` from now, by token; children still drawing then are killed."""
         deadline = time.monotonic() + wait_s
-        reading = {d.fd: d for d in self.pending.values()}
-        while reading and (left := deadline - time.monotonic()) > 0:
-            ready, _, _ = select.select(list(reading), [], [], left)
-            for fd in ready:
-                if not reading[fd].read():
-                    del reading[fd]
-        done = {}
+        with selectors.DefaultSelector() as reading:  # no limit on fd numbers, unlike select()
+            for drawing in self.pending.values():
+                try:
+                    reading.register(drawing.fd, selectors.EVENT_READ, drawing)
+                except (OSError, ValueError):  # its pipe was closed by the student's code
+                    pass
+            while reading.get_map() and (left := deadline - time.monotonic()) > 0:
+                for key, _ in reading.select(left):
+                    if not key.data.read():
+                        reading.unregister(key.fd)
+        done, total = {}, 0
         for token, drawing in self.pending.items():
-            if drawing.end(kill=drawing.fd in reading) == 0 and drawing.complete:
+            if drawing.end() == 0 and drawing.complete and total + len(drawing.data) <= MAX_TOTAL:
                 done[token] = bytes(drawing.data)
+                total += len(drawing.data)
         self.pending.clear()
         return done
 
@@ -94,7 +105,7 @@ def _draw_and_exit(fig: Any, draw: Callable[[Any], bytes], read: int, write: int
     try:
         os.close(read)
         null = os.open(os.devnull, os.O_RDWR)
-        for fd in (0, 1):  # the grader's channel is the worker's alone
+        for fd in (0, 1, 2):  # what matplotlib warns goes nowhere, not into a later call's output
             os.dup2(null, fd)
         png = memoryview(draw(fig))
         while png:

@@ -261,15 +261,21 @@ def png_of(fig: Any) -> bytes:
     """The figure as a small PNG for the feedback, cropped as `savefig(bbox_inches="tight")` crops it (so a title
     above its panel shows, as in the PNG the blog's scripts save), drawn once: the area is measured on the layout
     the figure already has (~15 ms), not by a draw of its own (~50 ms)."""
+    _drop_spent_layout(fig)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=PNG_DPI, bbox_inches=_drawn_area(fig))
+    return buffer.getvalue()
+
+
+def _drawn_area(fig: Any) -> Any:
+    """The area to crop `fig` to: measured now, or "tight" where a layout engine will still move its axes when it
+    is drawn (savefig then measures it after the layout, in a draw of its own)."""
     import matplotlib
 
-    _drop_spent_layout(fig)
     get_renderer = getattr(fig.canvas, "get_renderer", None)  # Agg's canvas, which figures have in the worker
-    area = fig.get_tightbbox(get_renderer()).padded(matplotlib.rcParams["savefig.pad_inches"]) if get_renderer \
-        else None
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=PNG_DPI, bbox_inches=area)
-    return buffer.getvalue()
+    if fig.get_layout_engine() is not None or get_renderer is None:
+        return "tight"
+    return fig.get_tightbbox(get_renderer()).padded(matplotlib.rcParams["savefig.pad_inches"])
 
 
 def _drop_spent_layout(fig: Any) -> None:

@@ -23,10 +23,10 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fontlist  # noqa: E402
-import scipy_docs  # noqa: E402
+import import_hooks  # noqa: E402
 
 fontlist.seed()  # before matplotlib is imported
-scipy_docs.install()  # before scipy is
+import_hooks.light_scipy()  # before scipy is
 import matplotlib.pyplot  # noqa: E402 - warm imports shared by every worker
 import numpy  # noqa: E402
 import scipy.signal  # noqa: E402,F401

@@ -1,4 +1,4 @@
-"""SciPy's light import (runner/scipy_docs.py): the same functions, backends table and docstring text, without
+"""SciPy's light import (runner/import_hooks.py): the same functions, backends table and docstring text, without
 re-parsing each docstring; in the grader and in every warm sandbox."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import pytest
 
 from gradekit.course import Limits
 from gradekit.sandbox import isolation
+from gradekit.sandbox.runner import import_hooks
 from gradekit.sandbox.pool import warm_sandbox
 from gradekit.sandbox.worker import Worker
 
@@ -26,7 +27,7 @@ print(json.dumps({{"doc_class": _array_api.FunctionDoc.__name__, "summary": doc.
                   "note": "dev-arrayapi" in doc,
                   "backends": repr(_array_api.xp_capabilities_table[scipy.signal.convolve2d])}}))
 """
-INSTALL = "from gradekit.sandbox.runner import scipy_docs; scipy_docs.install()"
+INSTALL = "from gradekit.sandbox.runner import import_hooks; import_hooks.light_scipy()"
 
 
 def survey(install: str) -> dict:
@@ -50,7 +51,7 @@ def test_the_grader_imports_the_references_scipy_light():
     assert light["doc_class"] == "DocWithNotes"
 
 
-def test_install_changes_nothing_once_scipy_is_imported():
+def test_the_hook_changes_nothing_once_scipy_is_imported():
     light = survey("import scipy.signal; " + INSTALL)
     assert light["doc_class"] == "FunctionDoc"
 
@@ -67,3 +68,18 @@ def test_a_warm_sandbox_imports_scipy_light(tmp_path):
             result = worker.call("probe", "doc_class", (), {})
     assert result.error is None, result.error
     assert result.value == "DocWithNotes"
+
+
+def test_the_stand_in_for_numpydoc_takes_what_another_scipy_might_ask_without_failing():
+    def documented():
+        """Sum two arrays.
+
+        Parameters
+        ----------
+        a : array_like
+        """
+
+    doc = import_hooks.DocWithNotes(documented, role="func", config={})
+    doc["Notes"].append("A note.")
+    doc["Parameters"].append("ignored")
+    assert str(doc).split("\n", 1)[1].startswith("Sum two arrays.") and str(doc).endswith("A note.")
