@@ -48,12 +48,15 @@ def plot_without_children():
 def forge_figures_reply():
     # from now on, the worker answers the grader's request for the PNGs with a token no worker gives
     import sys
+    import numpy
+    import wire
     runner = (sys.modules.get("worker_main") or sys.modules["__main__"]).Runner
     answer = runner.call
 
     def call(self, request):
         if request.get("op") == "figures":
-            return {"ok": True, "figures": {"__dict__": {"1" * 5000: [1, 2, 3]}}}
+            png = numpy.frombuffer(b"\\x89PNG forged", dtype=numpy.uint8)
+            return {"ok": True, "figures": wire.encode({"1" * 5000: png, "0" * 11: png})}
         return answer(self, request)
     runner.call = call
 
