@@ -8,6 +8,7 @@ worker's sandbox, under its limits: one that does not finish in time is killed, 
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import selectors
@@ -43,11 +44,10 @@ class _Drawing:
     def end(self) -> int | None:
         """Kill and reap the child; its wait status (a child that had exited keeps its own), None if it was reaped
         already (the student's code may wait for any child of its process)."""
-        for step in (lambda: os.close(self.fd), lambda: os.kill(self.pid, signal.SIGKILL)):
-            try:
-                step()
-            except OSError:
-                pass
+        with contextlib.suppress(OSError):  # the student's code may have closed it
+            os.close(self.fd)
+        with contextlib.suppress(OSError):
+            os.kill(self.pid, signal.SIGKILL)
         try:
             return os.waitpid(self.pid, 0)[1]
         except ChildProcessError:

@@ -139,20 +139,13 @@ class Figures:
         for number in self.plt.get_fignums():
             fig = self.plt.figure(number)
             try:
-                kept = self.recorder.encoded(_rendered(fig)) if len(self.shown) < MAX_FIGURES else None
+                kept = self.recorder.encoded(wire.figure_summary(fig, wire.png_if_drawable(fig))) \
+                    if len(self.shown) < MAX_FIGURES else None
             except Exception:  # noqa: BLE001 - a figure that cannot be summarised is left out
                 kept = None
             if kept is not None:  # within the run's budget, which arguments and results share
                 self.shown.append({"figure": kept, "after": len(self.recorder.calls)})
             self.plt.close(fig)
-
-
-def _rendered(fig: Any) -> wire.FigureSummary:
-    try:
-        png = wire.png_of(fig)
-    except Exception:  # noqa: BLE001 - a figure that cannot be drawn is still summarised
-        png = b""
-    return wire.figure_summary(fig, png)
 
 
 def run_script(request: dict, root: str, take_output: Callable[[], str],

@@ -267,6 +267,14 @@ def png_of(fig: Any) -> bytes:
     return buffer.getvalue()
 
 
+def png_if_drawable(fig: Any) -> bytes:
+    """png_of(fig), or nothing for a figure that cannot be drawn (its summary is still sent)."""
+    try:
+        return png_of(fig)
+    except Exception:  # noqa: BLE001 - whatever the student's artists raise
+        return b""
+
+
 def _drawn_area(fig: Any) -> Any:
     """The area to crop `fig` to: measured now, or "tight" where a layout engine will still move its axes when it
     is drawn (savefig then measures it after the layout, in a draw of its own)."""

@@ -252,14 +252,7 @@ class Runner:
     def _summary_of(self, fig: Any) -> wire.FigureSummary:
         """A figure's summary, its PNG drawn by a child while the grader goes on (here, where none can start)."""
         later = self.renders.start(fig)
-        return wire.figure_summary(fig, b"" if later is not None else _png_or_none(fig), later)
-
-
-def _png_or_none(fig: Any) -> bytes:
-    try:
-        return wire.png_of(fig)
-    except Exception:  # noqa: BLE001 - a figure that cannot be drawn has no PNG, as in a drawing child
-        return b""
+        return wire.figure_summary(fig, b"" if later is not None else wire.png_if_drawable(fig), later)
 
 
 def _echo(value: Any) -> Any:
