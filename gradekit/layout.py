@@ -61,10 +61,12 @@ def files_under(folder: Path) -> list[Path]:
 
 
 def grader_modules(folder: Path, patterns: Iterable[str] = ()) -> list[Path]:
-    """The grader modules in `folder` that `patterns` name (an assignment's `graders`; none: every test_*.py)."""
+    """The grader modules in `folder` that `patterns` name (an assignment's `graders`; none: every test_*.py), in the
+    order the patterns name them (each pattern's matches sorted): the order their tests run in."""
     chosen = list(patterns) or ["test_*.py"]
-    return sorted({p for pattern in chosen for p in folder.glob(pattern)
-                   if p.is_file() and p.suffix == ".py" and not ignored(p.name)})
+    found = [p for pattern in chosen for p in sorted(folder.glob(pattern))
+             if p.is_file() and p.suffix == ".py" and not ignored(p.name)]
+    return list(dict.fromkeys(found))
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ An exercise is graded in either of two forms, with the same checks and hints: th
 script is run as `python ex_N.py`, its conv2d calls are recorded and its figures captured at plt.show().
 """
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -272,11 +273,22 @@ def test_exercise_2_values(student, reference, convention, once):
 
 # -- exercises 3 and 4: an MNIST digit ------------------------------------------------------------------
 
+@functools.cache
+def mnist_sample() -> tuple[np.ndarray, np.ndarray]:
+    """The shipped MNIST sample's images (float64, one flat digit a row) and labels, read once a process (a class
+    run grades many submissions in one): read-only."""
+    with np.load(MNIST_SAMPLE) as sample:
+        images, labels = sample["images"].astype(np.float64), sample["labels"]
+    images.setflags(write=False)
+    labels.setflags(write=False)
+    return images, labels
+
+
 def digit(rng):
     """A digit of the shipped MNIST sample, as the float64 28x28 image and label string the exercises take."""
-    with np.load(MNIST_SAMPLE) as sample:
-        i = int(rng.integers(0, len(sample["labels"])))
-        return sample["images"][i].reshape(28, 28).astype(np.float64), str(sample["labels"][i])
+    images, labels = mnist_sample()
+    i = int(rng.integers(0, len(labels)))
+    return images[i].reshape(28, 28).copy(), str(labels[i])
 
 
 @dataclass
@@ -344,15 +356,22 @@ def expected_maps(reference, exercise, image, convention):
     return tuple(np.asarray(reference.conv2d(image, k, stride=1)) for k in EDGE_FILTERS[exercise])
 
 
+@functools.cache
+def standardized_digits() -> np.ndarray:
+    """The sample's digits, each scaled to mean 0 and standard deviation 1 (read-only)."""
+    digits = mnist_sample()[0]
+    digits = (digits - digits.mean(axis=1, keepdims=True)) / digits.std(axis=1, keepdims=True)
+    digits.setflags(write=False)
+    return digits
+
+
 def label_of(image):
     """The label of the shipped MNIST digit `image` shows (scaled or not), or None if it shows none of them."""
-    with np.load(MNIST_SAMPLE) as sample:
-        digits, labels = sample["images"].astype(np.float64), sample["labels"]
     flat = image.ravel()
     if not flat.std() > 0:
         return None
-    digits = (digits - digits.mean(axis=1, keepdims=True)) / digits.std(axis=1, keepdims=True)
-    similarity = digits @ ((flat - flat.mean()) / flat.std()) / flat.size
+    labels = mnist_sample()[1]
+    similarity = standardized_digits() @ ((flat - flat.mean()) / flat.std()) / flat.size
     best = int(np.argmax(similarity))
     return str(labels[best]) if similarity[best] > 0.999 else None
 
@@ -484,8 +503,7 @@ OTHER_DIGIT = ("the map is of another digit: use the image passed to the exercis
 
 def first_digit():
     """The digit a student's exercise sees when it ignores its image argument (the sample's first)."""
-    with np.load(MNIST_SAMPLE) as sample:
-        return sample["images"][0].reshape(28, 28).astype(np.float64)
+    return mnist_sample()[0][0].reshape(28, 28).copy()
 
 
 def exercise_3_mistakes(student, convention, image, calls=()):

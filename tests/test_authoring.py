@@ -201,3 +201,14 @@ def test_a_dataset_changed_on_disk_is_read_again_and_a_grader_changed_is_checked
     grader.write_text(grader.read_text().replace('"""exercise_4:', '"""exercise_9:'))
     with pytest.raises(KitError, match="exercise_9"):
         require_sound_graders(paths, course, course.default_assignment)
+
+
+def test_graders_run_in_the_order_the_assignment_lists_them(tmp_path):
+    """An assignment's `graders` give the order of its session (a pattern's files sorted), each file once."""
+    from gradekit.layout import grader_modules
+
+    for name in ("test_a.py", "test_b.py", "test_c.py", "helpers.py"):
+        (tmp_path / name).write_text("")
+    assert [p.name for p in grader_modules(tmp_path, ["test_b.py", "test_*.py"])] == ["test_b.py", "test_a.py",
+                                                                                       "test_c.py"]
+    assert [p.name for p in grader_modules(tmp_path)] == ["test_a.py", "test_b.py", "test_c.py"]

@@ -115,12 +115,14 @@ def run_in_worker(intake: Intake, paths: KitPaths, course: Course, chosen: Assig
                               named_reference_functions(graders))
 
     # The reference imports while the worker starts: before it, where the warm sandbox is still importing (a
-    # worker's spawn waits for that); else while the worker imports the submission in its sandbox.
+    # worker's spawn waits for that); else while the worker imports the submission in its sandbox, as pytest's
+    # session starts meanwhile too (its first call waits for the worker's greeting).
     early = load() if zygote is not None and not zygote.ready else None
     with stopping.cleanup_on_stop(worker.close), worker:
         reference = early if early is not None else load()
-        import_errors = {k: v for k, v in (worker.wait_ready().get("errors") or {}).items() if v}
-        session = run_session(graders, paths.graders, Grading(course, chosen, worker, reference, seed, import_errors))
+        session = run_session(graders, paths.graders, Grading(course, chosen, worker, reference, seed,
+                                                              worker.import_errors))
+        import_errors = worker.import_errors()
         if session.exit_code not in (0, 1, 5):  # 5: no test of this assignment's parts
             raise KitError(f"the graders did not run (pytest exit {session.exit_code}): {_tail(session.output)}",
                            path=paths.graders, fix="run `python cli.py validate` and fix the grader named")

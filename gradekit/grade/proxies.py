@@ -72,7 +72,7 @@ class StudentProxy:
     """`student.f(...)` runs the student's f in the worker (in the module its part lives in) and returns its value."""
 
     def __init__(self, worker: Worker, modules: dict[str, str], default_module: str, log: CallLog,
-                 import_errors: dict[str, Any]):
+                 import_errors: Callable[[], dict[str, Any]]):
         self._worker, self._modules, self._default = worker, modules, default_module
         self._log, self._import_errors = log, import_errors
 
@@ -119,8 +119,8 @@ class StudentProxy:
         return run
 
     def _with_import_error(self, module: str, error: StudentError) -> StudentError:
-        broken = self._import_errors.get(module)
-        if error.kind == "missing" and broken and broken.get("type") != "MissingFile":
+        broken = self._import_errors().get(module) if error.kind == "missing" else None
+        if broken and broken.get("type") != "MissingFile":
             error.message += f" ({import_failure(module, broken)}; the rest of it was still graded)"
         return error
 

@@ -13,7 +13,7 @@ import os
 import sys
 import time
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
@@ -38,7 +38,7 @@ class Grading:
     worker: Worker
     reference: Any
     seed: int
-    import_errors: dict[str, Any] = field(default_factory=dict)
+    import_errors: Callable[[], dict[str, Any]] = dict  # the submission's modules that did not import, asked on need
 
 
 @dataclass

@@ -109,6 +109,7 @@ class Worker:
         self.force_layer = force_layer
         self.proc: SandboxProcess | ZygoteChild | None = None
         self.hello: dict = {}
+        self._import_errors: dict[str, dict] | None = None  # from the first greeting: every worker imports alike
         self.layer = ""
         self.notes: list[str] = []
         self.restarts = 0
@@ -186,7 +187,15 @@ class Worker:
         self._init_sent()  # the greeting comes once the worker has read it all
         if not self.hello:
             self.hello = {"ok": False, "died": self.start_failure.message, "errors": {}}
+        if self._import_errors is None:
+            self._import_errors = {module: error for module, error in self.hello["errors"].items() if error}
         return self.hello
+
+    def import_errors(self) -> dict[str, dict]:
+        """The submission's modules that did not import, with why (waits for the greeting if none came yet)."""
+        if self._import_errors is None:
+            self.wait_ready()
+        return dict(self._import_errors or {})
 
     def _kit_fault(self, why: str) -> None:
         """Record that the kit failed: every call fails at once and the grading raises KitFault."""

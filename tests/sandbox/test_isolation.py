@@ -112,3 +112,32 @@ def test_a_sandbox_is_given_the_font_list_built_once_and_runs_without_one_that_c
     finally:
         monkeypatch.undo()
         isolation._font_list.cache_clear()
+
+
+@pytest.mark.skipif(not isolation.bwrap_works(), reason="needs bubblewrap with namespaces")
+def test_a_warm_sandbox_forks_its_workers_from_a_frozen_heap(tmp_path):
+    """The warm imports stay out of each worker's collections (gc.freeze): never traversed, nor copied on write."""
+    from gradekit.sandbox.pool import warm_sandbox
+
+    limits = Limits(call_timeout_s=30)  # the course's memory: a fork of the warm imports needs more than LIMITS
+    with warm_sandbox(limits) as zygote:
+        folder = zygote.workdir / "frozen"
+        folder.mkdir()
+        (folder / "probe.py").write_text("import gc\n\ndef frozen():\n    return gc.get_freeze_count()\n")
+        with Worker(folder, ["probe"], limits, zygote=zygote) as worker:
+            result = worker.call("probe", "frozen", (), {})
+    assert result.error is None, result.error
+    assert result.value > 50_000  # numpy, scipy and matplotlib's objects
+
+
+def test_a_workers_import_errors_outlive_the_worker(tmp_path):
+    """A call that times out stops the worker: the modules that did not import are still known, without a restart."""
+    (tmp_path / "broken.py").write_text("def f(:\n")
+    (tmp_path / "slow.py").write_text("def hang():\n    while True:\n        pass\n")
+    limits = LIMITS.model_copy(update={"call_timeout_s": 1})
+    with Worker(tmp_path, ["broken", "slow"], limits) as worker:
+        assert worker.call("slow", "hang", (), {}).error.kind == "timeout"
+        assert worker.proc is None
+        errors = worker.import_errors()
+        assert worker.proc is None
+    assert list(errors) == ["broken"] and errors["broken"]["type"] == "SyntaxError"
