@@ -251,26 +251,6 @@ def check_small_map(student, reference, convention, once, exercise, stride):
     assert_matches(value, expected, what="the feature map", mistakes=mistakes)
 
 
-def test_exercise_1_shape(student, once):
-    """exercise_1: returns the 3x3 feature map (stride 1)"""
-    check_shape(student, once, "exercise_1", 1)
-
-
-def test_exercise_1_values(student, reference, convention, once):
-    """exercise_1: the averaging filter's feature map of the blog's 4x4 image"""
-    check_small_map(student, reference, convention, once, "exercise_1", 1)
-
-
-def test_exercise_2_shape(student, once):
-    """exercise_2: returns the 2x2 feature map (stride 2)"""
-    check_shape(student, once, "exercise_2", 2)
-
-
-def test_exercise_2_values(student, reference, convention, once):
-    """exercise_2: the averaging filter's feature map of the blog's 4x4 image with stride 2"""
-    check_small_map(student, reference, convention, once, "exercise_2", 2)
-
-
 # -- exercises 3 and 4: an MNIST digit ------------------------------------------------------------------
 
 @functools.cache
@@ -584,3 +564,25 @@ def test_exercise_4_map_panels(digit_run, word):
     run = digit_run("exercise_4")
     panel = titled(panels_of(run, "exercise_4", 2), word, run.name)
     check_map_panel(panel, maps_of(run, "exercise_4", 2)[0 if word == "Horizontal" else 1], word, run.name)
+
+
+# -- exercises 1 and 2, tested last: the kit draws the figure of exercise 4 meanwhile ------------------------
+
+def test_exercise_1_shape(student, once):
+    """exercise_1: returns the 3x3 feature map (stride 1)"""
+    check_shape(student, once, "exercise_1", 1)
+
+
+def test_exercise_1_values(student, reference, convention, once):
+    """exercise_1: the averaging filter's feature map of the blog's 4x4 image"""
+    check_small_map(student, reference, convention, once, "exercise_1", 1)
+
+
+def test_exercise_2_shape(student, once):
+    """exercise_2: returns the 2x2 feature map (stride 2)"""
+    check_shape(student, once, "exercise_2", 2)
+
+
+def test_exercise_2_values(student, reference, convention, once):
+    """exercise_2: the averaging filter's feature map of the blog's 4x4 image with stride 2"""
+    check_small_map(student, reference, convention, once, "exercise_2", 2)

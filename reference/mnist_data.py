@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from http.client import HTTPException
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +37,8 @@ def load_mnist(*, offline: bool | None = None, data_home: str | None = None) -> 
         offline = os.environ.get("MNIST_OFFLINE", "").strip() == "1"
     note = ""
     if not offline:
+        from http.client import HTTPException  # here: importing it costs every import of this module ~8 ms
+
         try:
             return _announce(_fetch_openml(data_home))
         except (OSError, HTTPException, ImportError) as exc:  # no network, a broken cache, no scikit-learn

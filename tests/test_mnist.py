@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import http.client
+import subprocess
+import sys
+from pathlib import Path
 from urllib.error import URLError
 
 import numpy as np
@@ -51,7 +55,8 @@ def test_first_digit_is_a_28x28_five(mnist_data, monkeypatch):
     assert image.max() == 255
 
 
-@pytest.mark.parametrize("error", [URLError("no network"), OSError("disk full"), ConnectionResetError("reset")])
+@pytest.mark.parametrize("error", [URLError("no network"), OSError("disk full"), ConnectionResetError("reset"),
+                                   http.client.IncompleteRead(b"")])
 def test_load_mnist_falls_back_when_openml_fails(mnist_data, monkeypatch, capsys, tmp_path, error):
     def fail(*args, **kwargs):
         raise error
@@ -79,3 +84,10 @@ def test_load_mnist_uses_openml_when_available(mnist_data, monkeypatch, capsys, 
     assert calls == [("mnist_784", {"version": 1, "return_X_y": True, "as_frame": False, "data_home": str(tmp_path)})]
     assert capsys.readouterr().out == f"MNIST: OpenML mnist_784 (cache: {tmp_path})\n"
     assert data.images.dtype == np.float64 and data.labels.tolist() == ["3", "1"]
+
+
+def test_importing_the_handouts_loader_leaves_the_network_modules_unloaded():
+    """Every worker imports mnist_data with the submission: http.client (~8 ms with ssl) is imported only online."""
+    handout = Path(__file__).resolve().parents[1] / "exercises"
+    probe = f"import sys; sys.path.insert(0, {str(handout)!r}); import mnist_data; print('http.client' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout == "False\n"
