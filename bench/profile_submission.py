@@ -4,11 +4,12 @@ Grades a class as a grading process of `grade CLASS -j 1` does (one warm zygote,
 graders imported once), with a timer around each step of the pipeline, and reports the median time
 of each step per submission, against the floor F of starting Python with the course's imports
 (measured before and after the class; their median). The worker's side is timed from the grader's:
-"import of the submission" runs from the fork to the worker's greeting (it copies the submission
-into its sandbox, then imports it); "calls to the worker" are the round trips of the graders' calls,
-of which "in the worker" is what the worker reports (the student's code; the figures it returns are
-drawn into PNGs by forked children meanwhile, timed apart here on the reference's figures, and
-fetched once the tests are done).
+the worker copies the submission into its sandbox and imports it while pytest's session starts, and
+the first call waits for what is left of it ("waiting for the import"); "calls to the worker" are the
+round trips of the graders' calls, of which "in the worker" is what the worker reports (the student's
+code; the figures it returns are drawn into PNGs by forked children meanwhile, timed apart here on the
+reference's figures, and fetched once the tests are done). A worker's sandbox is reaped while the
+grader writes its results: the next spawn waits for what is left of that.
 
     python bench/profile_submission.py [--students 24] [--cprofile N]
 """
@@ -40,8 +41,8 @@ from gradekit.sandbox.pool import launch_zygotes  # noqa: E402
 from gradekit.sandbox.worker import Worker  # noqa: E402
 from gradekit.sandbox.zygote import Zygote  # noqa: E402
 
-FORK, START, IMPORT = "fork of the worker (zygote spawn)", "init message sent (helpers, datasets)", \
-    "import of the submission (fork to greeting)"
+FORK, START, IMPORT = "fork of the worker (zygote spawn; first the last worker's reap)", \
+    "init message sent (helpers, datasets)", "waiting for the import of the submission (in the first call)"
 CALLS, SCRIPTS, PYTEST = "calls to the worker (round trips)", "scripts run in the worker", \
     "pytest session (graders, reference, comparisons; without the calls)"
 STEPS = {  # label: (owner, attribute) of the function timed for it, in the order a submission meets them
@@ -54,11 +55,12 @@ STEPS = {  # label: (owner, attribute) of the function timed for it, in the orde
     SCRIPTS: (Worker, "run_script"),
     PYTEST: (pipeline, "run_session"),
     "figures' PNGs fetched from the children drawing them": (Worker, "finish_figures"),
-    "worker ended and sandbox reaped": (Worker, "close"),
+    "worker ended (its sandbox is reaped before the next spawn)": (Worker, "close"),
     "scoring and results (build_results)": (pipeline, "build_results"),
     "feedback, figures and results.json written": (pipeline, "write_outputs"),
 }
-NESTED = {START: (FORK,), PYTEST: (CALLS, SCRIPTS)}  # steps timed inside another, taken out of it
+NESTED = {START: (FORK,), CALLS: (IMPORT,), PYTEST: (CALLS, SCRIPTS, IMPORT)}  # steps timed inside another, taken out of it
+# (in this order: the calls without the import they waited for, then the session without both)
 IN_WORKER = "  of the calls: in the worker (the student's code, and forking the children that draw its figures)"
 PNG = "  beside them: drawing the figures' PNGs in those children, on another core (timed apart)"
 
