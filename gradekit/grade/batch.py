@@ -136,6 +136,7 @@ def _grade_calls(calls: list[tuple], jobs: int, paths: KitPaths, course: Course,
             gc.freeze()  # the forks' collections then skip this heap: a full one took up to 0.2 s of a submission
             _grade_all(calls, jobs, zygotes, on_progress, context)
         finally:
+            gc.unfreeze()  # a caller that goes on (a test, a library) collects its own heap again
             _close(zygotes)
             guard.kill()  # its zygotes are closed: nothing left for it to clean
 

@@ -75,13 +75,18 @@ def grade(source: Path, out: Path, *, paths: KitPaths, course: Course, assignmen
     chosen = course.assignment(key).public_only() if public_only else course.assignment(key)
     graders = require_sound_graders(paths, course, key)
     seed = seed if seed is not None else secrets.randbelow(2**31)
-    with stopping.temporary_directory("gradekit-", zygote.workdir if zygote else None) as tmp:
-        intake = take_in(Path(source), Path(tmp), paths, course, chosen)
-        session, sandbox = run_in_worker(intake, paths, course, chosen, graders, seed, force_layer, zygote)
-    late = late_for(timing, intake.manifest, chosen, course.late_policy_for(chosen), chosen.max_score)
-    meta = {**(extra or {}), **provenance(course, key, seed, sandbox), "status": intake.status}
-    results = build_results(Path(source), chosen, intake, session, sandbox, late, meta, time.perf_counter() - start)
-    write_outputs(results, session, RunPaths(Path(out)))
+    try:
+        with stopping.temporary_directory("gradekit-", zygote.workdir if zygote else None) as tmp:
+            intake = take_in(Path(source), Path(tmp), paths, course, chosen)
+            session, sandbox = run_in_worker(intake, paths, course, chosen, graders, seed, force_layer, zygote)
+        late = late_for(timing, intake.manifest, chosen, course.late_policy_for(chosen), chosen.max_score)
+        meta = {**(extra or {}), **provenance(course, key, seed, sandbox), "status": intake.status}
+        results = build_results(Path(source), chosen, intake, session, sandbox, late, meta,
+                                time.perf_counter() - start)
+        write_outputs(results, session, RunPaths(Path(out)))
+    finally:
+        if zygote is not None:  # the worker's sandbox, asked to be emptied as it closed, is empty before we return
+            zygote.settle()
     return results
 
 

@@ -103,7 +103,7 @@ def course_yaml(course: Course, key: str, graders: list[str], what: str = HANDOU
     """
     one = single_assignment(course, key)
     data = one.model_dump(mode="json", exclude_none=True)
-    data["assignments"][key]["graders"] = sorted(graders)
+    data["assignments"][key]["graders"] = list(graders)  # in the order they run
     data["assignments"][key].pop("notes", None)
     header = f"# {course.course}: {what}\n"
     return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)

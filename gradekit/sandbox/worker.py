@@ -192,8 +192,9 @@ class Worker:
         return self.hello
 
     def import_errors(self) -> dict[str, dict]:
-        """The submission's modules that did not import, with why (waits for the greeting if none came yet)."""
-        if self._import_errors is None:
+        """The submission's modules that did not import, with why (waits for the greeting if none came yet; none
+        from a worker stopped before it greeted)."""
+        if self._import_errors is None and (self.proc is not None or self.start_failure is not None):
             self.wait_ready()
         return dict(self._import_errors or {})
 

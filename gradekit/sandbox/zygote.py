@@ -107,7 +107,7 @@ class Zygote:
         raise AssertionError("unreachable")
 
     def _spawn_once(self, request: dict) -> "ZygoteChild":
-        self._settle()
+        self.settle()
         self.launch()
         if not self.ready:
             self._await_ready()
@@ -125,7 +125,7 @@ class Zygote:
 
     def ask(self, request: dict, timeout: float = ANSWER_TIMEOUT_S) -> dict:
         """A request to the zygote; if it does not answer, it is stopped and ZygoteDied raised."""
-        self._settle()
+        self.settle()
         try:
             return self._ask(request, timeout=timeout)
         except ZygoteDied:
@@ -133,10 +133,10 @@ class Zygote:
             raise
 
     def reap_later(self) -> None:
-        """Have the zygote kill every process its last worker left, without waiting: it answers in order, so the
-        next request (a spawn) waits for that answer first, and no worker starts before the sandbox is empty. The
-        grader meanwhile writes the last submission's results and takes in the next (~10 ms a submission)."""
-        self._settle()
+        """Have the zygote kill every process its last worker left, without waiting: it answers in order, and the
+        next request waits for that answer first (settle), so no worker starts before the sandbox is empty. The
+        grader meanwhile writes the submission's results (~10 ms); a grading settles before it returns."""
+        self.settle()
         if self.sock is None:
             return
         try:
@@ -145,7 +145,7 @@ class Zygote:
         except OSError:
             self.stop()
 
-    def _settle(self) -> None:
+    def settle(self) -> None:
         """Take the answer of the reap asked last; a zygote that could not empty its sandbox is stopped."""
         if self._reaping:
             self._reaping = False

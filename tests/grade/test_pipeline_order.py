@@ -1,11 +1,17 @@
-"""What a grading does while the worker imports the submission: pytest's session starts meanwhile."""
+"""What a grading does beside the worker: pytest's session starts while it imports the submission, and its sandbox
+is emptied while the results are written."""
 
 from __future__ import annotations
 
+import select
 from pathlib import Path
+
+import pytest
 
 from gradekit.course import open_course
 from gradekit.grade import pipeline
+from gradekit.sandbox import isolation
+from gradekit.sandbox.pool import warm_sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,3 +42,16 @@ def test_an_import_error_found_during_the_session_is_reported(tmp_path):
     assert results.extra_data["import_errors"]["neural_network"]["type"] == "SyntaxError"
     conv2d = next(t for t in results.tests if t.part == "conv2d")
     assert conv2d.score == 0 and "did not import: SyntaxError in neural_network.py, line 2" in conv2d.message
+
+
+@pytest.mark.skipif(not isolation.bwrap_works(), reason="needs bubblewrap with namespaces")
+def test_a_grade_returns_once_its_warm_sandbox_is_emptied(tmp_path):
+    """A worker's close asks the zygote to empty the sandbox without waiting; the grade takes the answer before it
+    returns (nothing of the student runs on after it), so no answer is left on the zygote's socket."""
+    paths, course = open_course(ROOT / "course.yaml")
+    with warm_sandbox(course.limits_for(course.assignment(course.default_assignment))) as zygote:
+        results = pipeline.grade(ROOT / "samples" / "blog_solution", tmp_path / "out", paths=paths, course=course,
+                                 seed=3, zygote=zygote)
+        left, _, _ = select.select([zygote.sock], [], [], 0.5)
+    assert results.score == 100 and results.extra_data["isolation"].count("zygote") == 1
+    assert not left

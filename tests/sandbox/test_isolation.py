@@ -141,3 +141,10 @@ def test_a_workers_import_errors_outlive_the_worker(tmp_path):
         errors = worker.import_errors()
         assert worker.proc is None
     assert list(errors) == ["broken"] and errors["broken"]["type"] == "SyntaxError"
+
+
+def test_a_worker_closed_before_it_greeted_has_no_import_errors(tmp_path):
+    (tmp_path / "broken.py").write_text("def f(:\n")
+    with Worker(tmp_path, ["broken"], LIMITS) as worker:
+        pass
+    assert worker.import_errors() == {}
