@@ -59,8 +59,9 @@ STEPS = {  # label: (owner, attribute) of the function timed for it, in the orde
     "scoring and results (build_results)": (pipeline, "build_results"),
     "feedback, figures and results.json written": (pipeline, "write_outputs"),
 }
-NESTED = {START: (FORK,), CALLS: (IMPORT,), PYTEST: (CALLS, SCRIPTS, IMPORT)}  # steps timed inside another, taken out of it
-# (in this order: the calls without the import they waited for, then the session without both)
+# Steps timed inside another, taken out of it, in this order: the calls without the import they waited for, then
+# the session without both.
+NESTED = {START: (FORK,), CALLS: (IMPORT,), PYTEST: (CALLS, SCRIPTS, IMPORT)}
 IN_WORKER = "  of the calls: in the worker (the student's code, and forking the children that draw its figures)"
 PNG = "  beside them: drawing the figures' PNGs in those children, on another core (timed apart)"
 

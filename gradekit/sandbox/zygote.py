@@ -137,12 +137,10 @@ class Zygote:
         next request waits for that answer first (settle), so no worker starts before the sandbox is empty. The
         grader meanwhile writes the submission's results (~10 ms); a grading settles before it returns."""
         self.settle()
-        if self.sock is None:
-            return
         try:
-            socket.send_fds(self.sock, [json.dumps({"op": "reap"}).encode()], [])
+            self._send({"op": "reap"})
             self._reaping = True
-        except OSError:
+        except ZygoteDied:
             self.stop()
 
     def settle(self) -> None:
@@ -171,13 +169,16 @@ class Zygote:
             raise ZygoteDied("the zygote did not start")
 
     def _ask(self, request: dict, *, fds: list[int] = (), timeout: float = ANSWER_TIMEOUT_S) -> dict:
+        self._send(request, fds)
+        return self._receive(timeout)
+
+    def _send(self, request: dict, fds: list[int] = ()) -> None:
         if self.sock is None:
             raise ZygoteDied("not running")
         try:
             socket.send_fds(self.sock, [json.dumps(request).encode()], list(fds))
         except OSError:
             raise ZygoteDied("its socket closed") from None
-        return self._receive(timeout)
 
     def _receive(self, timeout: float) -> dict:
         assert self.sock is not None
