@@ -486,45 +486,6 @@ def first_digit():
     return mnist_sample()[0][0].reshape(28, 28).copy()
 
 
-def exercise_3_mistakes(student, convention, image, calls=()):
-    return accepted_maps(student, convention, image, HORIZONTAL_FILTER, calls=calls) + [
-        Mistake(OTHER_DIGIT, lambda: conv(first_digit(), HORIZONTAL_FILTER, 1, convention)),
-        Mistake("this is the vertical edge filter's map: exercise 3 uses HORIZONTAL_FILTER, "
-                "[[-1, -1, -1], [0, 0, 0], [1, 1, 1]].", lambda: conv(image, VERTICAL_FILTER, 1, convention)),
-        Mistake("sign flipped: for HORIZONTAL_FILTER a cross-correlation (the blog's formula, or the filter turned "
-                "upside down) is minus the blog's convolution; compute the map with conv2d.",
-                lambda: conv(image, HORIZONTAL_FILTER[::-1], 1, convention)),
-        Mistake("the feature map has padding: the blog's conv2d uses 'valid' mode, so a 3x3 filter on 28x28 gives "
-                "26x26.", lambda: signal.convolve2d(image, HORIZONTAL_FILTER, mode="same")),
-    ]
-
-
-def test_exercise_3_map(student, convention, digit_run):
-    """exercise_3: the horizontal edge map of an MNIST digit"""
-    run = digit_run("exercise_3")
-    assert_matches(maps_of(run, "exercise_3", 1)[0], run.expected[0], what="the feature map",
-                   mistakes=exercise_3_mistakes(student, convention, run.image, run.calls))
-
-
-def test_exercise_3_figure(student, digit_run):
-    """exercise_3: the figure shows the 28x28 digit and the 26x26 feature map"""
-    run = digit_run("exercise_3")
-    check_figure_shapes(panels_of(run, "exercise_3", 1, every=True), run.name, own_shape(student, run))
-
-
-def test_exercise_3_input_panel(digit_run):
-    """exercise_3: the input panel shows the digit given and its label"""
-    run = digit_run("exercise_3")
-    check_input_panel(panels_of(run, "exercise_3", 1), run)
-
-
-def test_exercise_3_map_panel(digit_run):
-    """exercise_3: the panel titled 'Horizontal' shows the feature map returned"""
-    run = digit_run("exercise_3")
-    panel = titled(panels_of(run, "exercise_3", 1), "Horizontal", run.name)
-    check_map_panel(panel, maps_of(run, "exercise_3", 1)[0], "Horizontal", run.name)
-
-
 def exercise_4_mistakes(student, convention, image, calls=()):
     filters = EDGE_FILTERS["exercise_4"]
     horizontal, vertical = (conv(image, k, 1, convention) for k in filters)
@@ -566,7 +527,46 @@ def test_exercise_4_map_panels(digit_run, word):
     check_map_panel(panel, maps_of(run, "exercise_4", 2)[0 if word == "Horizontal" else 1], word, run.name)
 
 
-# -- exercises 1 and 2, tested last: the kit draws the figure of exercise 4 meanwhile ------------------------
+def exercise_3_mistakes(student, convention, image, calls=()):
+    return accepted_maps(student, convention, image, HORIZONTAL_FILTER, calls=calls) + [
+        Mistake(OTHER_DIGIT, lambda: conv(first_digit(), HORIZONTAL_FILTER, 1, convention)),
+        Mistake("this is the vertical edge filter's map: exercise 3 uses HORIZONTAL_FILTER, "
+                "[[-1, -1, -1], [0, 0, 0], [1, 1, 1]].", lambda: conv(image, VERTICAL_FILTER, 1, convention)),
+        Mistake("sign flipped: for HORIZONTAL_FILTER a cross-correlation (the blog's formula, or the filter turned "
+                "upside down) is minus the blog's convolution; compute the map with conv2d.",
+                lambda: conv(image, HORIZONTAL_FILTER[::-1], 1, convention)),
+        Mistake("the feature map has padding: the blog's conv2d uses 'valid' mode, so a 3x3 filter on 28x28 gives "
+                "26x26.", lambda: signal.convolve2d(image, HORIZONTAL_FILTER, mode="same")),
+    ]
+
+
+def test_exercise_3_map(student, convention, digit_run):
+    """exercise_3: the horizontal edge map of an MNIST digit"""
+    run = digit_run("exercise_3")
+    assert_matches(maps_of(run, "exercise_3", 1)[0], run.expected[0], what="the feature map",
+                   mistakes=exercise_3_mistakes(student, convention, run.image, run.calls))
+
+
+def test_exercise_3_figure(student, digit_run):
+    """exercise_3: the figure shows the 28x28 digit and the 26x26 feature map"""
+    run = digit_run("exercise_3")
+    check_figure_shapes(panels_of(run, "exercise_3", 1, every=True), run.name, own_shape(student, run))
+
+
+def test_exercise_3_input_panel(digit_run):
+    """exercise_3: the input panel shows the digit given and its label"""
+    run = digit_run("exercise_3")
+    check_input_panel(panels_of(run, "exercise_3", 1), run)
+
+
+def test_exercise_3_map_panel(digit_run):
+    """exercise_3: the panel titled 'Horizontal' shows the feature map returned"""
+    run = digit_run("exercise_3")
+    panel = titled(panels_of(run, "exercise_3", 1), "Horizontal", run.name)
+    check_map_panel(panel, maps_of(run, "exercise_3", 1)[0], "Horizontal", run.name)
+
+
+# -- exercises 1 and 2, tested last: the kit draws the figure of exercise 3 meanwhile ------------------------
 
 def test_exercise_1_shape(student, once):
     """exercise_1: returns the 3x3 feature map (stride 1)"""

@@ -12,6 +12,7 @@ from gradekit.course import open_course
 from gradekit.grade import pipeline
 from gradekit.sandbox import isolation
 from gradekit.sandbox.pool import warm_sandbox
+from gradekit.sandbox.worker import Worker
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -55,3 +56,21 @@ def test_a_grade_returns_once_its_warm_sandbox_is_emptied(tmp_path):
         left, _, _ = select.select([zygote.sock], [], [], 0.5)
     assert results.score == 100 and results.extra_data["isolation"].count("zygote") == 1
     assert not left
+
+
+def test_the_figure_exercises_are_called_first_the_slower_to_draw_first(tmp_path, monkeypatch):
+    """A figure's PNG is drawn beside the tests that follow its call, and the grade waits for the last: exercise 4's
+    three panels take longest, so it is called first, then exercise 3, then what draws nothing."""
+    called = []
+    call = Worker.call
+
+    def spied(self, module, func, *args, **kwargs):
+        called.append(func)
+        return call(self, module, func, *args, **kwargs)
+
+    monkeypatch.setattr(Worker, "call", spied)
+    paths, course = open_course(ROOT / "course.yaml")
+    results = pipeline.grade(ROOT / "samples" / "blog_solution", tmp_path / "out", paths=paths, course=course, seed=3)
+    first = {func: called.index(func) for func in ("exercise_4", "exercise_3", "exercise_1", "conv2d")}
+    assert results.score == 100
+    assert first["exercise_4"] < first["exercise_3"] < first["exercise_1"] < first["conv2d"]

@@ -29,6 +29,7 @@ INT_RANGE = (-2**63, 2**64)  # integers must fit numpy's int64 or uint64
 MAX_ITEMS = 1_000_000
 HEADER = struct.Struct(">I")
 PNG_DPI = 60  # figures are sent back as small PNGs, for the feedback
+PNG_COMPRESSION = 1  # zlib's fastest: 7% less CPU a figure than Pillow's default 6, for PNGs 36% larger (~14 KB)
 
 
 class WireError(ValueError):
@@ -263,7 +264,8 @@ def png_of(fig: Any) -> bytes:
     the figure already has (~15 ms), not by a draw of its own (~50 ms)."""
     _drop_spent_layout(fig)
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=PNG_DPI, bbox_inches=_drawn_area(fig))
+    fig.savefig(buffer, format="png", dpi=PNG_DPI, bbox_inches=_drawn_area(fig),
+                pil_kwargs={"compress_level": PNG_COMPRESSION})
     return buffer.getvalue()
 
 
