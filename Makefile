@@ -22,7 +22,8 @@ demo: $(STAMP)
 	@echo "Read the feedback: graded/typical_student/feedback.md"
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	@# One file to a worker process: a file's module fixtures (an nbgrader course, a graded class) are built once.
+	$(BIN)/python -m pytest -q -n auto --dist loadfile
 	$(BIN)/python cli.py validate
 
 validate: $(STAMP)
