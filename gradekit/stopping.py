@@ -70,6 +70,14 @@ def forget_inherited() -> None:
     _cleanups.clear()
 
 
+def follow(parent: int) -> None:
+    """In a child of a class run: run its cleanups and exit on SIGTERM or when `parent` dies. Ctrl-C reaches the
+    child too; the parent stops it."""
+    exit_on_signals((signal.SIGTERM,))
+    signal.signal(signal.SIGINT, lambda signum, frame: None)
+    die_with_parent(parent)
+
+
 def die_with_parent(parent: int, signum: int = signal.SIGTERM) -> None:
     """Get `signum` when the parent dies (PR_SET_PDEATHSIG); if it already has, stop now."""
     with contextlib.suppress(OSError, AttributeError):

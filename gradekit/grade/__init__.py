@@ -2,26 +2,30 @@
 
 `grade.pipeline` grades one submission, `grade.batch` a class folder in parallel; the functions
 here are the command line's, keyword-only, with the defaults the CLI shows. They check the options,
-then start the warm sandbox of a single grade before the grading engine is imported
-(`grade.commands`): the sandbox's own imports of numpy, scipy and matplotlib, a grade's critical
-path, overlap the engine's.
+then start the warm sandbox of a single grade, or those of a class that is graded from scratch,
+before the grading engine is imported (`grade.commands`): the sandboxes' own imports of numpy, scipy
+and matplotlib, a run's critical path, overlap the engine's.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 from pathlib import Path
 from types import ModuleType
+from typing import ContextManager
 
 from gradekit import stopping
-from gradekit.course import open_course
+from gradekit.course import Course, open_course
 from gradekit.errors import KitError
 from gradekit.fsio import ensure_writable
 from gradekit.grade.late import Timing
 from gradekit.grade.times import read_extensions, read_submission_metadata, read_times, timing_for
 from gradekit.intake import is_class_folder, is_lms_download
-from gradekit.layout import COURSE_FILE, EXERCISES, FEEDBACK, RESULTS
-from gradekit.sandbox.pool import warm_sandbox
+from gradekit.layout import COURSE_FILE, EXERCISES, FEEDBACK, RESULTS, ignored
+from gradekit.sandbox.pool import class_sandboxes, warm_sandbox
+from gradekit.sandbox.zygote import Zygote
 
 
 def main(submission: Path, *, out: Path = Path("graded"), assignment: str | None = None, seed: int | None = None,
@@ -46,14 +50,28 @@ def main(submission: Path, *, out: Path = Path("graded"), assignment: str | None
     _check_fit(submission, one_class, shard, times, lms_metadata)
     _check_cluster(submission, one_class, dask_scheduler, jobs)
     if one_class:
-        return _commands().grade_a_class(submission, out, paths=paths, course=course, assignment=assignment,
-                                         jobs=jobs, force=force, seed=seed, times=submitted, extensions=extra_days,
-                                         shard=shards, dask_scheduler=dask_scheduler)
+        with _early_sandboxes(submission, out, course, assignment, jobs, force, dask_scheduler) as zygotes:
+            return _commands().grade_a_class(submission, out, paths=paths, course=course, assignment=assignment,
+                                             jobs=jobs, force=force, seed=seed, times=submitted,
+                                             extensions=extra_days, shard=shards, dask_scheduler=dask_scheduler,
+                                             zygotes=zygotes)
     lms, names = record or (Timing(), ())
     timing = timing_for((submission.stem, *names), lms, submitted, extra_days)
     with warm_sandbox(course.limits_for(course.assignment(assignment))) as zygote:
         return _commands().grade_one(submission, out, paths=paths, course=course, assignment=assignment, seed=seed,
                                      timing=timing, zygote=zygote)
+
+
+def _early_sandboxes(folder: Path, out: Path, course: Course, assignment: str | None, jobs: int | None, force: bool,
+                     dask_scheduler: str | None) -> ContextManager[list[Zygote] | None]:
+    """The warm sandboxes of a class run that grades every submission here (--force, or nothing graded into `out`
+    yet), started now; None for a resume (it may grade nothing: it starts them once it knows) or a Dask run."""
+    if dask_scheduler is not None or (not force and any(out.glob(f"*/{RESULTS}"))):
+        return contextlib.nullcontext(None)
+    count = jobs or os.cpu_count() or 1
+    if folder.is_dir():  # at most one a submission (a zip's are counted once it is open)
+        count = min(count, max(sum(not ignored(p.name) for p in folder.iterdir()), 1))
+    return class_sandboxes(count, course.limits_for(course.assignment(assignment)))
 
 
 def _commands() -> ModuleType:

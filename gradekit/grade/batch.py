@@ -36,7 +36,7 @@ from gradekit.grade.proxies import import_reference
 from gradekit.intake import Entry, class_entries, entry_digest, entry_meta, has_notebooks, open_class, staged
 from gradekit.layout import RESULTS, KitPaths
 from gradekit.results import GRADED, NO_SUBMISSION, Results, TestResult, load_results, save_results
-from gradekit.sandbox.pool import ZygotePool, launch_zygotes
+from gradekit.sandbox.pool import ZygotePool, class_sandboxes
 from gradekit.sandbox.zygote import Zygote
 
 STOP_TIMEOUT_S = 10.0  # for the grading processes to close their sandboxes when the run is stopped
@@ -87,11 +87,12 @@ def grade_class(folder: Path, out: Path, *, paths: KitPaths, course: Course, ass
                 times: dict[str, datetime] | None = None, extensions: dict[str, float] | None = None,
                 shard: tuple[int, int] | None = None, on_progress: Callable[[Progress], None] = lambda p: None,
                 on_warning: Callable[[str], None] = lambda text: None,
-                remote: Remote | None = None) -> dict[str, Ended]:
+                remote: Remote | None = None, zygotes: list[Zygote] | None = None) -> dict[str, Ended]:
     """Grade every entry of the class `folder` (or an LMS's zip of it) into `out/<student>/`, then write
     `out/gradebook.csv`; returns how each student's grading under `out` ended. A time from `times` wins over the
     LMS's; `extensions` (days, by student or LMS id) move due dates, and those of no one in the class are named in
-    one warning. `remote` grades the entries elsewhere (on a Dask cluster) instead of in `jobs` local processes."""
+    one warning. `remote` grades the entries elsewhere (on a Dask cluster) instead of in `jobs` local processes;
+    `zygotes` are warm sandboxes the caller started for them (class_sandboxes), else they are started here."""
     name = assignment or course.default_assignment
     with open_class(Path(folder)) as root:
         entries = class_entries(root)
@@ -108,37 +109,39 @@ def grade_class(folder: Path, out: Path, *, paths: KitPaths, course: Course, ass
         todo = [e for e in entries if force or not is_current(e, out, course, name, timings[e.student])]
         calls = [(e, out, paths, course, name, seed, timings[e.student]) for e in todo]
         if remote is None:
-            _grade_calls(calls, jobs or os.cpu_count() or 1, paths, course, name, on_progress)
+            _grade_calls(calls, jobs or os.cpu_count() or 1, paths, course, name, on_progress, zygotes)
         else:
             remote(calls, paths, course, name, on_progress)
     return write_gradebook(out, course.assignment(name))
 
 
 def _grade_calls(calls: list[tuple], jobs: int, paths: KitPaths, course: Course, key: str,
-                 on_progress: Callable[[Progress], None]) -> None:
-    """Grade each call's entry of assignment `key` in warm sandboxes, `jobs` at a time."""
+                 on_progress: Callable[[Progress], None], started: list[Zygote] | None = None) -> None:
+    """Grade each call's entry of assignment `key` in warm sandboxes (those `started` by the caller, or started
+    now), `jobs` at a time."""
     if not calls:  # all up to date: no sandbox to start, no reference to import (a resume costs the run's start only)
         on_progress(Progress(0, 0, "", None, time.monotonic(), "began"))
         return
     todo, chosen = [call[0] for call in calls], course.assignment(key)
-    zygotes: list[Zygote] = []
+    count = min(jobs, len(todo))
     context = multiprocessing.get_context("fork")
-    with stopping.cleanup_on_stop(lambda: _close(zygotes)), stopping.cleanup_on_stop(_stop_grading_processes):
-        zygotes += launch_zygotes(min(jobs, len(todo)), course.limits_for(chosen))  # they import while we do
-        guard = context.Process(target=_guard, args=(zygotes, os.getpid()), daemon=True)
-        guard.start()
+    with contextlib.ExitStack() as stack:
+        if started is None:  # they import while we do
+            started = stack.enter_context(class_sandboxes(count, course.limits_for(chosen)))
+        for spare in started[count:]:
+            spare.close()
+        zygotes = started[:count]
+        stack.enter_context(stopping.cleanup_on_stop(_stop_grading_processes))
+        # imported once here, inherited warm by the forks
+        import_reference(paths.reference, chosen.modules,
+                         named_reference_functions(require_sound_graders(paths, course, key)))
+        if any(has_notebooks(e) for e in todo):
+            nbformat_import.imported()  # once here rather than in every fork
+        gc.freeze()  # the forks' collections then skip this heap: a full one took up to 0.2 s of a submission
         try:
-            # imported once here, inherited warm by the forks
-            import_reference(paths.reference, chosen.modules,
-                             named_reference_functions(require_sound_graders(paths, course, key)))
-            if any(has_notebooks(e) for e in todo):
-                nbformat_import.imported()  # once here rather than in every fork
-            gc.freeze()  # the forks' collections then skip this heap: a full one took up to 0.2 s of a submission
             _grade_all(calls, jobs, zygotes, on_progress, context)
         finally:
             gc.unfreeze()  # a caller that goes on (a test, a library) collects its own heap again
-            _close(zygotes)
-            guard.kill()  # its zygotes are closed: nothing left for it to clean
 
 
 def _grade_all(calls: list[tuple], jobs: int, zygotes: list[Zygote], on_progress: Callable[[Progress], None],
@@ -159,11 +162,6 @@ def _grade_all(calls: list[tuple], jobs: int, zygotes: list[Zygote], on_progress
                 done += 1
                 student = futures.pop(future).student
                 on_progress(Progress(done, len(calls), student, future.result(), started, "finished"))
-
-
-def _close(zygotes: list[Zygote]) -> None:
-    for zygote in zygotes:
-        zygote.close()
 
 
 def _stop_grading_processes() -> None:
@@ -202,23 +200,7 @@ def _init_grading_process(zygotes: list[Zygote], taken, parent: int, starts: Sim
     if index < len(zygotes):
         _pool.adopt(zygotes[index])
         stopping.at_stop(zygotes[index].close)
-    _follow(parent)
-
-
-def _guard(zygotes: list[Zygote], parent: int) -> None:
-    """Close the zygotes if the parent dies, even before its grading processes adopt them."""
-    stopping.forget_inherited()
-    stopping.at_stop(lambda: _close(zygotes))
-    _follow(parent)
-    while True:
-        signal.pause()
-
-
-def _follow(parent: int) -> None:
-    """In a child of the class run: run the cleanups and exit on SIGTERM or when `parent` dies."""
-    stopping.exit_on_signals((signal.SIGTERM,))
-    signal.signal(signal.SIGINT, lambda signum, frame: None)  # Ctrl-C reaches us too: the parent stops us
-    stopping.die_with_parent(parent)
+    stopping.follow(parent)
 
 
 def _grade_entry(entry: Entry, out: Path, paths: KitPaths, course: Course, assignment: str, seed: int | None,

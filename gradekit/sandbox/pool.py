@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
+import os
+import signal
 from typing import Callable, Iterator
 
+from gradekit import stopping
 from gradekit.course import Limits
 from gradekit.sandbox.zygote import Zygote, ZygoteDied
 
@@ -60,3 +64,33 @@ def warm_sandbox(limits: Limits) -> Iterator[Zygote | None]:
     finally:
         for zygote in zygotes:
             zygote.close()
+
+
+@contextlib.contextmanager
+def class_sandboxes(count: int, limits: Limits) -> Iterator[list[Zygote]]:
+    """`count` warm sandboxes for a class run, started now (launch_zygotes) and closed when the block ends, when
+    this process is stopped, or, by a guard process, when it dies."""
+    zygotes: list[Zygote] = []
+    with stopping.cleanup_on_stop(lambda: _close(zygotes)):
+        zygotes += launch_zygotes(count, limits)
+        guard = multiprocessing.get_context("fork").Process(target=_guard, args=(zygotes, os.getpid()), daemon=True)
+        guard.start()
+        try:
+            yield zygotes
+        finally:
+            _close(zygotes)
+            guard.kill()  # its zygotes are closed: nothing left for it to clean
+
+
+def _close(zygotes: list[Zygote]) -> None:
+    for zygote in zygotes:
+        zygote.close()
+
+
+def _guard(zygotes: list[Zygote], parent: int) -> None:
+    """Close the zygotes if the parent dies, even before its grading processes adopt them."""
+    stopping.forget_inherited()
+    stopping.at_stop(lambda: _close(zygotes))
+    stopping.follow(parent)
+    while True:
+        signal.pause()

@@ -18,6 +18,7 @@ from gradekit.course import load_course
 from gradekit.grade.batch import grade_class
 from gradekit.grade.late import lateness, parse_time
 from gradekit.layout import KitPaths
+from gradekit.sandbox.zygote import Zygote
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "samples" / "blog_solution"
@@ -111,6 +112,44 @@ def test_a_resume_with_nothing_to_grade_imports_no_reference_and_starts_no_sandb
     grade_class(folder, out, paths=KitPaths(tmp_path), course=load_course(tmp_path / "course.yaml"), seed=5,
                 on_progress=seen.append)
     assert gradebook(out) == before and [(p.event, p.total) for p in seen] == [("began", 0)]
+
+
+SANDBOXES_AT_ENGINE = """
+import importlib.abc, os, runpy, sys
+class Spy(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name == "pytest" and self in sys.meta_path:  # the grading engine's first import of pytest
+            sys.meta_path.remove(self)
+            children = open(f"/proc/self/task/{os.getpid()}/children").read().split()
+            commands = [open(f"/proc/{pid}/cmdline", "rb").read().split(b"\\0")[0] for pid in children]
+            print("sandboxes at the engine's import:", sum(command.endswith(b"bwrap") for command in commands))
+sys.meta_path.insert(0, Spy())
+sys.argv = sys.argv[1:]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+
+@pytest.mark.skipif(not Zygote.available(), reason="warm sandboxes need bubblewrap")
+def test_a_class_graded_from_scratch_starts_its_sandboxes_while_the_engine_imports(tmp_path):
+    """A run that grades everyone starts its warm sandboxes first (their imports of numpy, scipy and matplotlib
+    overlap the engine's); a resume, which may grade no one, starts none before it knows."""
+    folder, out = tmp_path / "class", tmp_path / "out"
+    for name in ("ann", "ben", "cy"):
+        shutil.copytree(SAMPLE, folder / name)
+
+    def run(*options: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-c", SANDBOXES_AT_ENGINE, str(ROOT / "cli.py"), "grade", str(folder),
+                               "--out", str(out), "--seed", "1", *options], cwd=ROOT, capture_output=True, text=True,
+                              timeout=600)
+
+    first, forced, resumed = run("-j", "2"), run("-j", "2", "--force"), run()
+    for proc in (first, forced, resumed):
+        assert proc.returncode == 0, proc.stderr
+    assert "sandboxes at the engine's import: 2" in first.stdout and "Grading 3 submission(s)" in first.stdout
+    assert "sandboxes at the engine's import: 2" in forced.stdout
+    assert "sandboxes at the engine's import: 0" in resumed.stdout and "all up to date" in resumed.stdout
+    assert gradebook(out).keys() == {"ann", "ben", "cy"}
+    assert {row["score"] for row in gradebook(out).values()} == {"100"}
 
 
 def test_killed_run_resumes_to_the_same_gradebook(tmp_path):
