@@ -109,7 +109,7 @@ class Timers:
 
 def png_seconds(reference) -> float:
     """The median time to render one of the blog's exercise figures as the worker does."""
-    from gradekit.sandbox.runner.wire import png_of
+    from gradekit.sandbox.runner.pngs import png_of
     import matplotlib.pyplot as plt
     import numpy as np
 

@@ -14,7 +14,7 @@ import pytest
 from gradekit.course import Limits
 from gradekit.sandbox import isolation
 from gradekit.sandbox.pool import warm_sandbox
-from gradekit.sandbox.runner import renders, wire
+from gradekit.sandbox.runner import pngs, renders, wire
 from gradekit.sandbox.worker import Worker
 from gradekit.sandbox.zygote import Zygote
 
@@ -142,7 +142,7 @@ def test_a_child_that_fails_to_draw_leaves_no_png():
     def draw(fig):
         if fig is not good:
             raise ValueError("cannot draw this one")
-        return wire.png_of(fig)
+        return pngs.png_of(fig)
 
     drawing = renders.Renders(draw)
     tokens = drawing.start(good), drawing.start(object())
@@ -155,7 +155,7 @@ def test_a_child_that_fails_to_draw_leaves_no_png():
 def test_a_child_the_students_code_reaped_first_leaves_no_png_and_no_error():
     plt = pytest.importorskip("matplotlib.pyplot")
     fig, _ = plt.subplots()
-    drawing = renders.Renders(wire.png_of)
+    drawing = renders.Renders(pngs.png_of)
     token = drawing.start(fig)
     plt.close(fig)
     os.waitpid(drawing.pending[token].pid, 0)  # as os.wait() in a student's function would

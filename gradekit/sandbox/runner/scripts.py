@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import deadline
+import pngs
 import wire
 
 MAX_CALLS = 200  # calls recorded per run; later ones are counted, not kept
@@ -139,7 +140,7 @@ class Figures:
         for number in self.plt.get_fignums():
             fig = self.plt.figure(number)
             try:
-                kept = self.recorder.encoded(wire.figure_summary(fig, wire.png_if_drawable(fig))) \
+                kept = self.recorder.encoded(wire.figure_summary(fig, pngs.png_if_drawable(fig))) \
                     if len(self.shown) < MAX_FIGURES else None
             except Exception:  # noqa: BLE001 - a figure that cannot be summarised is left out
                 kept = None

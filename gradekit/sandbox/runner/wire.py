@@ -8,7 +8,6 @@ both sides; the trusted side trusts only its own copy.
 from __future__ import annotations
 
 import base64
-import io
 import json
 import math
 import struct
@@ -28,8 +27,6 @@ INT_RANGE = (-2**63, 2**64)  # integers must fit numpy's int64 or uint64
 # up to ~30x its size in memory when made of tiny objects, so a reply's byte cap alone is not enough.
 MAX_ITEMS = 1_000_000
 HEADER = struct.Struct(">I")
-PNG_DPI = 60  # figures are sent back as small PNGs, for the feedback
-PNG_COMPRESSION = 1  # zlib's fastest: 7% less CPU a figure than Pillow's default 6, for PNGs 36% larger (~14 KB)
 
 
 class WireError(ValueError):
@@ -256,44 +253,3 @@ def figures_in(value: Any) -> list[FigureSummary]:
     if isinstance(value, (tuple, list)):
         return [f for v in value for f in figures_in(v)]
     return []
-
-
-def png_of(fig: Any) -> bytes:
-    """The figure as a small PNG for the feedback, cropped as `savefig(bbox_inches="tight")` crops it (so a title
-    above its panel shows, as in the PNG the blog's scripts save), drawn once: the area is measured on the layout
-    the figure already has (~15 ms), not by a draw of its own (~50 ms)."""
-    _drop_spent_layout(fig)
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=PNG_DPI, bbox_inches=_drawn_area(fig),
-                pil_kwargs={"compress_level": PNG_COMPRESSION})
-    return buffer.getvalue()
-
-
-def png_if_drawable(fig: Any) -> bytes:
-    """png_of(fig), or nothing for a figure that cannot be drawn (its summary is still sent)."""
-    try:
-        return png_of(fig)
-    except Exception:  # noqa: BLE001 - whatever the student's artists raise
-        return b""
-
-
-def _drawn_area(fig: Any) -> Any:
-    """The area to crop `fig` to: measured now, or "tight" where a layout engine will still move its axes when it
-    is drawn (savefig then measures it after the layout, in a draw of its own)."""
-    import matplotlib
-
-    get_renderer = getattr(fig.canvas, "get_renderer", None)  # Agg's canvas, which figures have in the worker
-    if fig.get_layout_engine() is not None or get_renderer is None:
-        return "tight"
-    return fig.get_tightbbox(get_renderer()).padded(matplotlib.rcParams["savefig.pad_inches"])
-
-
-def _drop_spent_layout(fig: Any) -> None:
-    """`fig.tight_layout()` leaves a placeholder layout engine that lays nothing out but makes savefig draw the
-    figure twice (~18 ms of a 3-panel figure); it goes, unless rcParams would put a real engine in its place."""
-    import matplotlib
-    from matplotlib.layout_engine import PlaceHolderLayoutEngine
-
-    automatic = matplotlib.rcParams["figure.autolayout"] or matplotlib.rcParams["figure.constrained_layout.use"]
-    if isinstance(fig.get_layout_engine(), PlaceHolderLayoutEngine) and not automatic:
-        fig.set_layout_engine(None)

@@ -25,6 +25,7 @@ import numpy as np  # noqa: E402
 import datasets  # noqa: E402
 import fontlist  # noqa: E402
 import import_hooks  # noqa: E402
+import pngs  # noqa: E402
 import renders  # noqa: E402
 import scripts  # noqa: E402
 import wire  # noqa: E402
@@ -202,7 +203,7 @@ class Runner:
         self.modules: dict[str, types.ModuleType | None] = {}
         self.errors: dict[str, dict | None] = {}
         self.rendered: set[str] = set()  # functions whose figure was already drawn as PNG
-        self.renders = renders.Renders(wire.png_of)
+        self.renders = renders.Renders(pngs.png_of)
         for name in init["modules"]:
             self.modules[name], self.errors[name] = load_module(name, self.root)
 
@@ -252,7 +253,7 @@ class Runner:
     def _summary_of(self, fig: Any) -> wire.FigureSummary:
         """A figure's summary, its PNG drawn by a child while the grader goes on (here, where none can start)."""
         later = self.renders.start(fig)
-        return wire.figure_summary(fig, b"" if later is not None else wire.png_if_drawable(fig), later)
+        return wire.figure_summary(fig, b"" if later is not None else pngs.png_if_drawable(fig), later)
 
 
 def _echo(value: Any) -> Any:

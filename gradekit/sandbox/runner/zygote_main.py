@@ -33,7 +33,7 @@ import numpy  # noqa: E402
 import scipy.signal  # noqa: E402,F401
 
 import confine  # noqa: E402
-import wire  # noqa: E402
+import pngs  # noqa: E402
 import worker_main  # noqa: E402
 
 SUBMISSIONS = "/submissions"  # the grader's slot, read-only: each worker copies its own folder from here
@@ -145,7 +145,7 @@ def warm_matplotlib() -> None:
     ax.imshow(numpy.zeros((2, 2)), cmap="gray")
     ax.set_title("warm-up 0123456789")
     fig.tight_layout()
-    wire.png_of(fig)
+    pngs.png_of(fig)
     matplotlib.pyplot.close(fig)
 
 
