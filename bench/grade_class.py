@@ -109,14 +109,14 @@ def main() -> None:
     print("|---|---|---|---|")
     print(f"| floor: `python -c \"import numpy, scipy.signal, matplotlib.pyplot, pytest\"` | {floor:.2f} s | | 1.00 |")
     print(f"| `grade CLASS -j 1` | {serial:.2f} s | {serial / n:.2f} s | "
-          f"{median(lambda r: r['serial'] / n / r['floor']):.2f} |")
+          f"{median(lambda r: r['serial'] / n / r['floor']):.3f} |")
     print(f"| `grade CLASS -j {opts.jobs}` | {parallel:.2f} s | {parallel / n:.2f} s | "
-          f"**{median(lambda r: r['parallel'] / n / r['floor']):.2f}** (target <= 0.25) |")
+          f"**{median(lambda r: r['parallel'] / n / r['floor']):.3f}** (target <= 0.25) |")
     print(f"| scaling -j 1 -> -j {opts.jobs}, wall | {median(lambda r: r['serial'] / r['parallel']):.2f}x | | "
           f"(ideal {opts.jobs:.1f}x) |")
-    print(f"| marginal submission ({2 * n} minus {n}), -j 1 / -j {opts.jobs} | | {marginal_serial:.2f} s / "
-          f"{marginal_parallel:.2f} s | **{median(lambda r: (r['serial_2n'] - r['serial']) / n / r['floor']):.2f}**"
-          f" (target <= 0.15) / {median(lambda r: (r['parallel_2n'] - r['parallel']) / n / r['floor']):.2f} |")
+    print(f"| marginal submission ({2 * n} minus {n}), -j 1 / -j {opts.jobs} | | {marginal_serial:.3f} s / "
+          f"{marginal_parallel:.3f} s | **{median(lambda r: (r['serial_2n'] - r['serial']) / n / r['floor']):.3f}**"
+          f" (target <= 0.15) / {median(lambda r: (r['parallel_2n'] - r['parallel']) / n / r['floor']):.3f} |")
     print(f"| scaling of the marginal submission, -j 1 -> -j {opts.jobs} | | | "
           f"{median(lambda r: (r['serial_2n'] - r['serial']) / (r['parallel_2n'] - r['parallel'])):.2f}x |")
     print(f"| peak memory of `grade CLASS -j {opts.jobs}`: largest process / all processes (PSS) | | "
