@@ -51,6 +51,19 @@ class WorkerDied(Exception):
     """The worker process ended or stopped answering."""
 
 
+_last_init: list[tuple[dict, bytes]] = []  # the init message sent last, and its bytes
+
+
+def _init_bytes(init: dict) -> bytes:
+    """`init` as sent. Every worker of a class gets the same one, a megabyte with the course's datasets: it is
+    encoded once (~3 ms, which held up the grader while its sending thread encoded it)."""
+    last = _last_init[0] if _last_init else None
+    if last is None or last[0] != init:  # the datasets' arrays are the same objects: compared at once
+        last = (init, wire.message_bytes(init))
+        _last_init[:] = [last]
+    return last[1]
+
+
 def _no_dumping() -> None:
     """Keep a worker of the same uid from reading the grader's memory (PR_SET_DUMPABLE=0)."""
     try:
@@ -158,7 +171,7 @@ class Worker:
         """Send `init` (on a thread: with the course's datasets it is a megabyte or more, which the pipe takes only as
         fast as the worker, still starting Python and numpy, reads it; meanwhile the grader imports the reference)."""
         try:
-            self._send(init)
+            self._write(_init_bytes(init))
         except (WorkerDied, ValueError):
             pass  # it ended already, or was stopped meanwhile: wait_ready() finds the pipe closed and says why
 
@@ -304,9 +317,13 @@ class Worker:
 
     # -- framing ------------------------------------------------------------------------------------
     def _send(self, message: dict) -> None:
+        self._write(wire.message_bytes(message))
+
+    def _write(self, data: bytes) -> None:
         assert self.proc is not None and self.proc.stdin is not None
         try:
-            wire.write_message(self.proc.stdin, message)
+            self.proc.stdin.write(data)
+            self.proc.stdin.flush()
         except (BrokenPipeError, OSError):
             raise WorkerDied("exit") from None
 

@@ -148,3 +148,19 @@ def test_a_worker_closed_before_it_greeted_has_no_import_errors(tmp_path):
     with Worker(tmp_path, ["broken"], LIMITS) as worker:
         pass
     assert worker.import_errors() == {}
+
+
+def test_a_class_encodes_its_workers_init_with_the_datasets_once(tmp_path, monkeypatch):
+    """Every worker of a class is sent the same init message, a megabyte with the course's datasets: it is encoded
+    once, not once a submission; other datasets are a message of their own."""
+    (tmp_path / "probe.py").write_text("def n():\n    return 1\n")
+    encoded, message_bytes = [], wire.message_bytes
+    monkeypatch.setattr(wire, "message_bytes", lambda message, limit=None: encoded.append("datasets" in message)
+                        or message_bytes(message, limit))
+    unique = float(abs(hash(str(tmp_path))) % 1000)
+    first = {"sample": {"data": wire.encode(np.full((1000, 200), unique)), "target": wire.encode(np.zeros(1000))}}
+    other = {"sample": {"data": wire.encode(np.full((1000, 200), unique + 1)), "target": wire.encode(np.zeros(1000))}}
+    for datasets in (first, first, first, other):
+        with Worker(tmp_path, ["probe"], LIMITS, datasets=datasets) as worker:
+            assert worker.call("probe", "n", (), {}).value == 1
+    assert encoded.count(True) == 2

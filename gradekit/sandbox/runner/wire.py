@@ -180,12 +180,17 @@ def _tagged_array(data: Any) -> np.ndarray:
 
 
 def write_message(stream: BinaryIO, message: dict, limit: int | None = None) -> None:
-    """Send one message: a 4-byte length, then JSON; WireError if it is over `limit` bytes."""
+    """Send one message (message_bytes)."""
+    stream.write(message_bytes(message, limit))
+    stream.flush()
+
+
+def message_bytes(message: dict, limit: int | None = None) -> bytes:
+    """One message as it is sent: a 4-byte length, then JSON; WireError if it is over `limit` bytes."""
     body = json.dumps(message, separators=(",", ":")).encode("utf-8")
     if limit is not None and len(body) > limit:
         raise WireError(f"{len(body) / 2**20:.0f} MB of data; a value may take at most {limit >> 20} MB")
-    stream.write(HEADER.pack(len(body)) + body)
-    stream.flush()
+    return HEADER.pack(len(body)) + body
 
 
 def parse_message(body: bytes) -> dict:
