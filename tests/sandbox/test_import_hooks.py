@@ -51,6 +51,35 @@ def test_the_grader_imports_the_references_scipy_light():
     assert light["doc_class"] == "DocWithNotes"
 
 
+STATS_SURVEY = """
+import json, sys
+{install}
+import numpy as np
+import scipy.signal
+loaded = "scipy.stats" in sys.modules
+peaks = scipy.signal.find_peaks_cwt(np.sin(np.linspace(0, 20, 200)), np.arange(1, 10)).tolist()
+import scipy.stats
+print(json.dumps({{"loaded_with_signal": loaded, "peaks": peaks, "median": float(scipy.stats.scoreatpercentile(
+    [1, 2, 3, 4], 50)), "real": scipy.stats.scoreatpercentile.__module__, "cdf": float(scipy.stats.norm.cdf(0))}}))
+"""
+
+
+def test_scipy_signal_imported_light_loads_scipy_stats_only_when_asked():
+    plain, light = (json.loads(subprocess.run([sys.executable, "-c", STATS_SURVEY.format(install=install)],
+                                              capture_output=True, text=True, check=True).stdout)
+                    for install in ("", INSTALL))
+    assert plain.pop("loaded_with_signal") and not light.pop("loaded_with_signal")
+    assert light == plain  # find_peaks_cwt (scoreatpercentile within it) and scipy.stats itself, as ever
+
+
+def test_any_other_name_asked_of_the_stand_in_is_the_real_scipy_stats():
+    probe = ("import sys; from gradekit.sandbox.runner import import_hooks; "
+             "stand_in = sys.modules['scipy.stats'] = import_hooks._stats_stand_in(); norm = stand_in.norm; "
+             "import scipy.stats; print(norm is scipy.stats.norm, scipy.stats is not stand_in)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["True", "True"]  # it stepped aside for SciPy's own
+
+
 def test_the_hook_changes_nothing_once_scipy_is_imported():
     light = survey("import scipy.signal; " + INSTALL)
     assert light["doc_class"] == "FunctionDoc"
@@ -63,11 +92,14 @@ def test_a_warm_sandbox_imports_scipy_light(tmp_path):
         folder = zygote.workdir / f"scipy-{uuid.uuid4().hex[:8]}"
         folder.mkdir()
         (folder / "probe.py").write_text("import sys\n\ndef doc_class():\n"
-                                         "    return sys.modules['scipy._lib._array_api'].FunctionDoc.__name__\n")
+                                         "    return sys.modules['scipy._lib._array_api'].FunctionDoc.__name__\n\n"
+                                         "def stats():\n    warm = 'scipy.stats' in sys.modules\n"
+                                         "    import scipy.stats\n    return warm, float(scipy.stats.norm.cdf(0))\n")
         with Worker(folder, ["probe"], limits, zygote=zygote) as worker:
-            result = worker.call("probe", "doc_class", (), {})
+            result, stats = worker.call("probe", "doc_class", (), {}), worker.call("probe", "stats", (), {})
     assert result.error is None, result.error
     assert result.value == "DocWithNotes"
+    assert stats.value == (False, 0.5)  # scipy.stats is not among the warm imports, and imports as ever
 
 
 def test_the_stand_in_for_numpydoc_takes_what_another_scipy_might_ask_without_failing():
