@@ -108,10 +108,13 @@ class Timers:
 
 
 def png_seconds(reference) -> float:
-    """The median time to render one of the blog's exercise figures as the worker does."""
+    """The median time to render one of the blog's exercise figures as the worker does (its titles placed lightly)."""
+    from gradekit.sandbox.runner import import_hooks, titles
     from gradekit.sandbox.runner.pngs import png_of
     import matplotlib.pyplot as plt
     import numpy as np
+
+    import_hooks.after_import(titles.MODULE, titles.place_lightly)
 
     image = np.random.default_rng(0).random((28, 28))
     times = []

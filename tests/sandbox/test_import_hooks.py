@@ -115,3 +115,17 @@ def test_the_stand_in_for_numpydoc_takes_what_another_scipy_might_ask_without_fa
     doc["Notes"].append("A note.")
     doc["Parameters"].append("ignored")
     assert str(doc).split("\n", 1)[1].startswith("Sum two arrays.") and str(doc).endswith("A note.")
+
+
+def test_a_module_is_patched_once_imported_or_at_once_if_it_is(tmp_path, monkeypatch):
+    (tmp_path / "later_module.py").write_text("value = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    patched = []
+    import_hooks.after_import("later_module", patched.append)
+    assert patched == []
+    import later_module
+
+    assert patched == [later_module]
+    import_hooks.after_import("later_module", patched.append)
+    assert patched == [later_module, later_module]
+    monkeypatch.delitem(sys.modules, "later_module")

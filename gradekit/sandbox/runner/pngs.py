@@ -1,19 +1,15 @@
 """A student's figure drawn into the small PNG the feedback shows, cropped as `savefig(bbox_inches="tight")` crops it.
 
 The area is measured on the layout the figure already has (~15 ms), not by a draw of its own (~50 ms), then drawn
-once. Matplotlib places each title above the tick labels of its axes, so it lays them out, twice (to measure and to
-draw), even where the axis is turned off (`ax.axis("off")`, as in the blog's figures) and nothing of it is drawn:
-~6 ms an axes each time. For the PNG such an axis is hidden wherever that cannot move a title (`_unmeasured`):
-the same pixels, at two thirds of the cost.
+once; the titles of axes turned off are placed without laying out their axes (titles.py, installed in the worker).
 
 Matplotlib is imported when a figure is drawn: this runs in the worker, which has it then.
 """
 
 from __future__ import annotations
 
-import contextlib
 import io
-from typing import Any, Iterator
+from typing import Any
 
 DPI = 60  # figures are sent back as small PNGs, for the feedback
 COMPRESSION = 1  # zlib's fastest: 7% less CPU a figure than Pillow's default 6, for PNGs 36% larger (~14 KB)
@@ -23,11 +19,9 @@ def png_of(fig: Any) -> bytes:
     """The figure as a PNG for the feedback: the area savefig(bbox_inches="tight") shows (so a title above its
     panel shows, as in the PNG the blog's scripts save), drawn once."""
     _drop_spent_layout(fig)
-    with _turned_off_axes_unmeasured(fig):
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=DPI, bbox_inches=_drawn_area(fig),
-                    pil_kwargs={"compress_level": COMPRESSION})
-        return buffer.getvalue()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=DPI, bbox_inches=_drawn_area(fig), pil_kwargs={"compress_level": COMPRESSION})
+    return buffer.getvalue()
 
 
 def png_if_drawable(fig: Any) -> bytes:
@@ -58,31 +52,3 @@ def _drop_spent_layout(fig: Any) -> None:
     automatic = matplotlib.rcParams["figure.autolayout"] or matplotlib.rcParams["figure.constrained_layout.use"]
     if isinstance(fig.get_layout_engine(), PlaceHolderLayoutEngine) and not automatic:
         fig.set_layout_engine(None)
-
-
-@contextlib.contextmanager
-def _turned_off_axes_unmeasured(fig: Any) -> Iterator[None]:
-    """Hide, for the block, the axes' axis objects that are turned off and cannot move a title (`_unmeasured`)."""
-    hidden = [axis for ax in fig.axes if not ax.axison for axis in _unmeasured(ax) if axis.get_visible()]
-    for axis in hidden:
-        axis.set_visible(False)
-    try:
-        yield
-    finally:
-        for axis in hidden:
-            axis.set_visible(True)
-
-
-def _unmeasured(ax: Any) -> list[Any]:
-    """The axis objects of `ax` (its axis turned off: none is drawn) whose layout cannot move its title, as
-    Axes._update_title_position places it: the x axis unless its ticks or label are on top; the y axis unless it
-    has an offset text ("1e6", which the title clears), computed as a draw computes it."""
-    unmeasured = []
-    if ax.xaxis.get_ticks_position() not in ("top", "unknown") and ax.xaxis.get_label_position() != "top":
-        unmeasured.append(ax.xaxis)
-    formatter = ax.yaxis.get_major_formatter()
-    formatter.format_ticks(ax.yaxis.get_majorticklocs())
-    ax.yaxis.offsetText.set_text(formatter.get_offset())  # as a draw sets it: the title is placed by this text
-    if not (ax.yaxis.offsetText.get_visible() and ax.yaxis.offsetText.get_text()):
-        unmeasured.append(ax.yaxis)
-    return unmeasured

@@ -28,6 +28,7 @@ import import_hooks  # noqa: E402
 import pngs  # noqa: E402
 import renders  # noqa: E402
 import scripts  # noqa: E402
+import titles  # noqa: E402
 import wire  # noqa: E402
 from callopts import CallOptions  # noqa: E402
 
@@ -267,6 +268,7 @@ def main() -> None:
     channel, output = Channel(), Output()
     fontlist.seed()  # before any student code imports matplotlib
     import_hooks.light_scipy()  # or scipy
+    import_hooks.after_import(titles.MODULE, titles.place_lightly)  # and matplotlib
     if hasattr(signal, "SIGXFSZ"):  # POSIX: an oversized write fails instead of killing us
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     channel.send({"alive": True})  # before any student code: a worker that dies before this is the kit's fault

@@ -25,9 +25,11 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fontlist  # noqa: E402
 import import_hooks  # noqa: E402
+import titles  # noqa: E402
 
 fontlist.seed()  # before matplotlib is imported
 import_hooks.light_scipy()  # before scipy is
+import_hooks.after_import(titles.MODULE, titles.place_lightly)  # as matplotlib is
 import matplotlib.pyplot  # noqa: E402 - warm imports shared by every worker
 import numpy  # noqa: E402
 import scipy.signal  # noqa: E402,F401
