@@ -122,10 +122,13 @@ def test_a_module_is_patched_once_imported_or_at_once_if_it_is(tmp_path, monkeyp
     monkeypatch.syspath_prepend(str(tmp_path))
     patched = []
     import_hooks.after_import("later_module", patched.append)
+    import_hooks.after_import("later_module", patched.append)  # the same patch, once
+    import_hooks.after_import("later_module", lambda module: patched.append("another patch"))
     assert patched == []
     import later_module
 
-    assert patched == [later_module]
+    assert sorted(patched, key=str) == sorted([later_module, "another patch"], key=str)
+    patched.remove("another patch")
     import_hooks.after_import("later_module", patched.append)
     assert patched == [later_module, later_module]
     monkeypatch.delitem(sys.modules, "later_module")

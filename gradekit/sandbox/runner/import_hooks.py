@@ -106,10 +106,10 @@ def _stats_stand_in() -> ModuleType:
 
 
 class _Finder(importlib.abc.MetaPathFinder):
-    """Finds the module `name` as Python would, once, with its loader wrapped by `wrap`."""
+    """Finds the module `name` as Python would, once, with its loader wrapped by `wrap` (`key`: what it does)."""
 
-    def __init__(self, name: str, wrap: Callable[[importlib.abc.Loader], importlib.abc.Loader]) -> None:
-        self.name, self.wrap = name, wrap
+    def __init__(self, name: str, wrap: Callable[[importlib.abc.Loader], importlib.abc.Loader], key: Any) -> None:
+        self.name, self.wrap, self.key = name, wrap, key
 
     def find_spec(self, name: str, path: Sequence[str] | None,
                   target: ModuleType | None = None) -> importlib.machinery.ModuleSpec | None:
@@ -128,18 +128,19 @@ def after_import(name: str, patch: Callable[[ModuleType], None]) -> None:
     if name in sys.modules:
         patch(sys.modules[name])
     else:
-        _find_once(name, lambda loader: Patching(loader, patch))
+        _find_once(name, lambda loader: Patching(loader, patch), patch)
 
 
 def light_scipy() -> None:
     """Make SciPy's next import light; nothing when it is imported already (or the hooks are in place)."""
     if ARRAY_API not in sys.modules:
-        _find_once(ARRAY_API, lambda loader: Patching(loader, _with_light_docs))
+        _find_once(ARRAY_API, lambda loader: Patching(loader, _with_light_docs), _with_light_docs)
     if PEAK_FINDING not in sys.modules:
-        _find_once(PEAK_FINDING, _StatsDeferred)
+        _find_once(PEAK_FINDING, _StatsDeferred, _StatsDeferred)
 
 
-def _find_once(name: str, wrap: Callable[[importlib.abc.Loader], importlib.abc.Loader]) -> None:
-    """A _Finder for `name` first on sys.meta_path, unless one is there."""
-    if not any(isinstance(f, _Finder) and f.name == name for f in sys.meta_path):
-        sys.meta_path.insert(0, _Finder(name, wrap))
+def _find_once(name: str, wrap: Callable[[importlib.abc.Loader], importlib.abc.Loader], key: Any) -> None:
+    """A _Finder for `name` first on sys.meta_path, unless one doing the same (`key`) is there: another patch of the
+    same module is a finder of its own, and the module gets both."""
+    if not any(isinstance(f, _Finder) and (f.name, f.key) == (name, key) for f in sys.meta_path):
+        sys.meta_path.insert(0, _Finder(name, wrap, key))
