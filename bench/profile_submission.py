@@ -31,7 +31,7 @@ from grade_class import FLOOR, ROOT, make_class, timed
 
 sys.path.insert(0, str(ROOT))
 
-from gradekit.content import helper_functions, helpers_source
+from gradekit.content import content_digest, course_content, helper_functions, helpers_source
 from gradekit.course import open_course  # noqa: E402
 from gradekit.grade import batch, pipeline  # noqa: E402
 from gradekit.grade.late import Timing  # noqa: E402
@@ -134,7 +134,7 @@ def grade_class_profiled(class_folder: Path, out: Path, paths, course, profile: 
     (zygote,) = launch_zygotes(1, course.limits_for(chosen))
     reference = load_reference(paths.reference, chosen.modules, helper_functions(helpers_source(paths)))
     png = png_seconds(reference)
-    timers, rows = Timers(), []
+    timers, rows, content = Timers(), [], content_digest(course_content(paths, course))
     try:
         with timers.installed():
             for entry in class_entries(class_folder):
@@ -142,7 +142,8 @@ def grade_class_profiled(class_folder: Path, out: Path, paths, course, profile: 
                     profile.enable()
                 start = time.perf_counter()
                 batch.grade_staged(entry, staged(entry), out / entry.student, entry_digest(entry), paths=paths,
-                                   course=course, assignment=name, seed=1, timing=Timing(), zygote=zygote)
+                                   course=course, assignment=name, course_sha256=content, seed=1, timing=Timing(),
+                                   zygote=zygote)
                 total = time.perf_counter() - start
                 batch.settle_heap()  # as a grading process does after each submission
                 if profile is not None:

@@ -8,6 +8,7 @@ worker and the handouts.
 from __future__ import annotations
 
 import functools
+import hashlib
 from pathlib import Path
 from typing import Any, Callable
 
@@ -83,6 +84,20 @@ def content_files(paths: KitPaths, course: Course) -> list[Path]:
              *(paths.root / name for assignment in course.assignments.values() for name in assignment.notes)]
     folders = [path for folder in (paths.reference, paths.graders, paths.exercises) for path in files_under(folder)]
     return sorted({path for path in [*named, *folders] if path.is_file() and path.resolve().is_relative_to(paths.root)})
+
+
+def course_content(paths: KitPaths, course: Course) -> dict[str, bytes]:
+    """The content_files by their paths from the course's folder: what a Dask worker is given."""
+    return {path.relative_to(paths.root).as_posix(): path.read_bytes() for path in content_files(paths, course)}
+
+
+def content_digest(content: dict[str, bytes]) -> str:
+    """The SHA-256 of a course's content (course_content): results made with other graders, another reference or
+    another course.yaml do not stand for it."""
+    digest = hashlib.sha256()
+    for name in sorted(content):
+        digest.update(hashlib.sha256(name.encode()).digest() + hashlib.sha256(content[name]).digest())
+    return digest.hexdigest()
 
 
 def dataset_payload(paths: KitPaths, course: Course) -> dict[str, dict]:

@@ -26,6 +26,7 @@ from typing import Callable, Literal
 import gradekit
 from gradekit import nbformat_import, stopping
 from gradekit.authoring import named_reference_functions, require_sound_graders
+from gradekit.content import content_digest, course_content
 from gradekit.course import Course
 from gradekit.errors import KitError
 from gradekit.gradebook import Ended, write_gradebook
@@ -67,8 +68,10 @@ class Progress:
 Remote = Callable[[list[tuple], KitPaths, Course, str, Callable[[Progress], None]], None]
 
 
-def is_current(entry: Entry, out: Path, course: Course, assignment: str, timing: Timing = Timing()) -> bool:
-    """True when the stored results were made from the same submission, course, kit and times, and stand.
+def is_current(entry: Entry, out: Path, course: Course, assignment: str, course_sha256: str,
+               timing: Timing = Timing()) -> bool:
+    """True when the stored results were made from the same submission, course (its content: `course_sha256`, of
+    content_digest), kit and times, and stand.
 
     A kit error is never current: the next run regrades it.
     """
@@ -77,7 +80,7 @@ def is_current(entry: Entry, out: Path, course: Course, assignment: str, timing:
     except (OSError, ValueError):
         return False
     return (meta.get("status") in (GRADED, NO_SUBMISSION) and meta.get("entry_sha256") == entry_digest(entry)
-            and meta.get("course_version") == course.version
+            and meta.get("course_version") == course.version and meta.get("course_sha256") == course_sha256
             and meta.get("kit_version") == gradekit.__version__ and meta.get("assignment") == assignment
             and still_applies(meta.get("late"), timing, course.assignment(assignment)))
 
@@ -106,8 +109,9 @@ def grade_class(folder: Path, out: Path, *, paths: KitPaths, course: Course, ass
                                path=folder, fix=f"use at most {everyone} shards")
         timings = {e.student: timing_for((e.student, e.lms_id), entry_record(e), times or {}, extensions or {})
                    for e in entries}
-        todo = [e for e in entries if force or not is_current(e, out, course, name, timings[e.student])]
-        calls = [(e, out, paths, course, name, seed, timings[e.student]) for e in todo]
+        content = content_digest(course_content(paths, course))  # a grader or the reference changed: regrade
+        todo = [e for e in entries if force or not is_current(e, out, course, name, content, timings[e.student])]
+        calls = [(e, out, paths, course, name, seed, timings[e.student], content) for e in todo]
         if remote is None:
             _grade_calls(calls, jobs or os.cpu_count() or 1, paths, course, name, on_progress, zygotes)
         else:
@@ -204,14 +208,14 @@ def _init_grading_process(zygotes: list[Zygote], taken, parent: int, starts: Sim
 
 
 def _grade_entry(entry: Entry, out: Path, paths: KitPaths, course: Course, assignment: str, seed: int | None,
-                 timing: Timing) -> Results:
+                 timing: Timing, course_sha256: str) -> Results:
     """Grade one entry: a kit fault is retried, then a kit error; a user error is a zero that says why."""
     _starts.put(entry.student)
     target = out / entry.student
     digest, limits = entry_digest(entry), course.limits_for(course.assignment(assignment))
     try:
         return grade_staged(entry, staged(entry), target, digest, paths=paths, course=course, assignment=assignment,
-                            seed=seed, timing=timing, zygote=_pool.get(limits))
+                            course_sha256=course_sha256, seed=seed, timing=timing, zygote=_pool.get(limits))
     finally:
         settle_heap()
 
@@ -226,28 +230,31 @@ def settle_heap() -> None:
 
 
 def grade_staged(entry: Entry, staging: contextlib.AbstractContextManager[Path], target: Path, digest: str, *,
-                 course: Course, assignment: str, timing: Timing, **options) -> Results:
+                 course: Course, assignment: str, course_sha256: str, timing: Timing, **options) -> Results:
     """Grade what `staging` gives of `entry` into `target`: a kit fault is retried, then a kit error; a user error is
     a zero that says why. `options` go to grade_or_kit_error (paths, seed, zygote)."""
-    extra = {"entry_sha256": digest, "student": entry.student, **entry_meta(entry, timing.submitted_at)}
+    extra = {"entry_sha256": digest, "student": entry.student, "course_sha256": course_sha256,
+             **entry_meta(entry, timing.submitted_at)}
     try:
         with staging as source:
             return grade_or_kit_error(source, target, course=course, assignment=assignment, timing=timing,
                                       extra=extra, **options)
     except KitError as exc:  # about this submission (a damaged zip): it must not stop the class
-        results = error_results(entry, course, assignment, digest, exc)
+        digests = {"entry_sha256": digest, "course_sha256": course_sha256}
+        results = error_results(entry, course, assignment, digests, exc)
         save_results(results, target / RESULTS)
         return results
 
 
-def error_results(entry: Entry, course: Course, assignment: str, digest: str, exc: KitError) -> Results:
-    """A zero for a submission that could not be graded as handed in, saying why."""
+def error_results(entry: Entry, course: Course, assignment: str, digests: dict[str, str], exc: KitError) -> Results:
+    """A zero for a submission that could not be graded as handed in, saying why (`digests`: of the entry and of the
+    course's content)."""
     chosen = course.assignment(assignment)
     message = str(exc)
     test = TestResult(name="submission: could not be graded", score=0, max_score=chosen.max_score,
                       status="failed", part="submission", message=message,
                       instructor=repr(exc)[:2000])
-    meta = {**entry_meta(entry, entry.submitted_at), "entry_sha256": digest, "student": entry.student,
+    meta = {**entry_meta(entry, entry.submitted_at), **digests, "student": entry.student,
             "assignment": assignment,
             "course_version": course.version, "kit_version": gradekit.__version__, "error": message,
             "status": GRADED}

@@ -23,7 +23,7 @@ from typing import Callable, Iterator
 import gradekit
 from gradekit import stopping
 from gradekit.authoring import named_reference_functions, require_sound_graders
-from gradekit.content import content_files
+from gradekit.content import course_content
 from gradekit.course import Course, open_course
 from gradekit.errors import KitError
 from gradekit.fsio import write_atomic
@@ -124,19 +124,22 @@ class CourseOnWorker(distributed.WorkerPlugin):
     def teardown(self, worker: distributed.Worker) -> None:
         self.cleanups.close()
 
-    def grade(self, entry: Entry, parcel: Parcel, digest: str, seed: int, timing: Timing) -> dict[str, bytes]:
+    def grade(self, entry: Entry, parcel: Parcel, digest: str, seed: int, timing: Timing,
+              course_sha256: str) -> dict[str, bytes]:
         """Grade `parcel` in a folder of its own; the files grading wrote, by path from the student's folder."""
         with self.lock, stopping.temporary_directory("gradekit-task-", self.root.parent) as tmp:
             distributed.get_worker().log_event(STARTED, entry.student)
             out = Path(tmp) / "out"
             grade_staged(entry, parcel.unpacked(Path(tmp) / "in"), out, digest, paths=self.paths, course=self.course,
-                         assignment=self.assignment, seed=seed, timing=timing, zygote=self.sandboxes.get(self.limits))
+                         assignment=self.assignment, course_sha256=course_sha256, seed=seed, timing=timing,
+                         zygote=self.sandboxes.get(self.limits))
             return {path.relative_to(out).as_posix(): path.read_bytes() for path in files_under(out)}
 
 
-def grade_parcel(entry: Entry, parcel: Parcel, digest: str, seed: int, timing: Timing) -> dict[str, bytes]:
+def grade_parcel(entry: Entry, parcel: Parcel, digest: str, seed: int, timing: Timing,
+                 course_sha256: str) -> dict[str, bytes]:
     """The task: grade one submission on this worker (see CourseOnWorker.grade)."""
-    return distributed.get_worker().plugins[PLUGIN].grade(entry, parcel, digest, seed, timing)
+    return distributed.get_worker().plugins[PLUGIN].grade(entry, parcel, digest, seed, timing, course_sha256)
 
 
 def _forget(folder: Path) -> None:
@@ -164,7 +167,7 @@ class ClusterGrader:
 
         A worker's KitError (another version of the kit) reaches here as it was raised.
         """
-        content = {path.relative_to(paths.root).as_posix(): path.read_bytes() for path in content_files(paths, course)}
+        content = course_content(paths, course)
         try:
             _register(self.client, CourseOnWorker(content, assignment))
             yield
@@ -200,8 +203,8 @@ class ClusterGrader:
         return max(MIN_AHEAD, IN_FLIGHT * sum(self.client.nthreads().values()))
 
     def _send(self, call: tuple) -> distributed.Future:
-        entry, _, _, _, _, seed, timing = call
-        return self.client.submit(grade_parcel, entry, Parcel.of(entry), entry_digest(entry), seed, timing,
+        entry, _, _, _, _, seed, timing, course_sha256 = call
+        return self.client.submit(grade_parcel, entry, Parcel.of(entry), entry_digest(entry), seed, timing, course_sha256,
                                   key=f"gradekit-{entry.student}-{secrets.token_hex(4)}", retries=TASK_RETRIES)
 
 
@@ -216,13 +219,14 @@ def _register(client: distributed.Client, plugin: CourseOnWorker) -> None:
 
 def _seeded(call: tuple) -> tuple:
     """The call with its seed drawn here when none was given: graded again elsewhere, it is graded the same."""
-    entry, out, paths, course, assignment, seed, timing = call
-    return entry, out, paths, course, assignment, secrets.randbelow(2**31) if seed is None else seed, timing
+    entry, out, paths, course, assignment, seed, timing, course_sha256 = call
+    return (entry, out, paths, course, assignment, secrets.randbelow(2**31) if seed is None else seed, timing,
+            course_sha256)
 
 
 def _received(future: distributed.Future, call: tuple) -> Results:
     """Write a task's files in the student's folder, results.json last; a task that failed for good is a kit error."""
-    entry, out, _, course, assignment, seed, _ = call
+    entry, out, _, course, assignment, seed, _, _ = call
     try:
         files = future.result()
     except Exception as exc:  # noqa: BLE001 - its workers kept dying, the scheduler went: the kit's fault

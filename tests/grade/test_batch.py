@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from gradekit.course import load_course
+from gradekit.grade import batch
 from gradekit.grade.batch import grade_class
 from gradekit.grade.late import lateness, parse_time
 from gradekit.layout import KitPaths
@@ -101,17 +102,49 @@ def test_second_run_grades_nothing_and_changed_submission_is_regraded(graded):
     assert "Grading 6 submission(s)" in forced.stdout
 
 
-def test_a_resume_with_nothing_to_grade_imports_no_reference_and_starts_no_sandbox(graded, tmp_path):
+def test_a_resume_with_nothing_to_grade_imports_no_reference_and_starts_no_sandbox(graded, monkeypatch):
     """All up to date: the run costs its start only (a class of 1,000 resumed in about one floor, not two)."""
     folder, out, _ = graded
-    for name in ("reference", "graders", "notes"):
-        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(ROOT / "course.yaml", tmp_path / "course.yaml")
-    (tmp_path / "reference" / "conv_exercises.py").write_text("raise RuntimeError('imported')\n")
+
+    def refused(*args, **kwargs):
+        raise AssertionError("a resume with nothing to grade started this")
+
+    monkeypatch.setattr(batch, "import_reference", refused)
+    monkeypatch.setattr(batch, "class_sandboxes", refused)
     before, seen = gradebook(out), []
-    grade_class(folder, out, paths=KitPaths(tmp_path), course=load_course(tmp_path / "course.yaml"), seed=5,
+    grade_class(folder, out, paths=KitPaths(ROOT), course=load_course(ROOT / "course.yaml"), seed=5,
                 on_progress=seen.append)
     assert gradebook(out) == before and [(p.event, p.total) for p in seen] == [("began", 0)]
+
+
+def course_copy(folder: Path) -> KitPaths:
+    """The course's content (course.yaml, reference, graders, handout, notes) copied to `folder`."""
+    for name in ("reference", "graders", "exercises", "notes"):
+        shutil.copytree(ROOT / name, folder / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "course.yaml", folder / "course.yaml")
+    return KitPaths(folder)
+
+
+def test_a_class_resumed_after_its_graders_or_reference_change_is_graded_again(tmp_path):
+    """The course's version alone would not tell: a grader fixed, or the reference, regrades every submission."""
+    folder, out = tmp_path / "class", tmp_path / "out"
+    shutil.copytree(SAMPLE, folder / "alice")
+    paths = course_copy(tmp_path / "course")
+
+    def resume() -> list[str]:
+        seen = []
+        grade_class(folder, out, paths=paths, course=load_course(paths.course_file), jobs=1, seed=5,
+                    on_progress=seen.append)
+        return [p.student for p in seen if p.event == "finished"]
+
+    assert resume() == ["alice"] and resume() == []
+    with open(paths.graders / "test_conv2d.py", "a") as fh:
+        fh.write("\n# a fix\n")
+    assert resume() == ["alice"] and resume() == []
+    with open(paths.reference / "neural_network.py", "a") as fh:
+        fh.write("\n# a fix\n")
+    assert resume() == ["alice"] and resume() == []
+    assert json.loads((out / "alice" / "results.json").read_text())["extra_data"]["course_sha256"]
 
 
 SANDBOXES_AT_ENGINE = """

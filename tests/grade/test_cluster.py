@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 import gradekit
+from gradekit.content import content_digest, course_content
 from gradekit.course import open_course
 from gradekit.errors import KitError
 from gradekit.grade.late import Timing
@@ -120,7 +121,8 @@ def test_the_client_hears_of_each_submission_as_a_worker_takes_it_up(client, tmp
     from gradekit.grade.cluster import ClusterGrader  # with dask installed
 
     paths, course = open_course(ROOT / "course.yaml")
-    calls = [(Entry(name, SAMPLE), tmp_path, paths, course, course.default_assignment, 5, Timing())
+    content = content_digest(course_content(paths, course))
+    calls = [(Entry(name, SAMPLE), tmp_path, paths, course, course.default_assignment, 5, Timing(), content)
              for name in ("alice", "bob", "carol")]
     events = []
     ClusterGrader(client)(calls, paths, course, course.default_assignment,
@@ -136,7 +138,8 @@ def test_workers_of_another_kit_version_are_one_clear_error(client, tmp_path, mo
     from gradekit.grade.cluster import ClusterGrader  # with dask installed
 
     paths, course = open_course(ROOT / "course.yaml")
-    call = (Entry("alice", SAMPLE), tmp_path, paths, course, course.default_assignment, 5, Timing())
+    call = (Entry("alice", SAMPLE), tmp_path, paths, course, course.default_assignment, 5, Timing(),
+            content_digest(course_content(paths, course)))
     monkeypatch.setattr(gradekit, "__version__", "0.0.1")  # this machine's kit, not the workers'
     with pytest.raises(KitError, match=r"tcp://.*: this worker runs gradekit .*, the client 0\.0\.1"):
         ClusterGrader(client)([call], paths, course, course.default_assignment, lambda progress: None)

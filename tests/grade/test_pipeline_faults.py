@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from gradekit.content import content_digest, course_content
 from gradekit.grade.batch import Entry, is_current
 from gradekit.errors import KitFault
 from gradekit.export import export_canvas
@@ -72,7 +73,8 @@ def test_a_fault_that_persists_is_a_kit_error_with_no_score(monkeypatch, course,
     assert saved["extra_data"]["status"] == "kit-error" and "no space left" in saved["extra_data"]["kit_error"]
     assert "the kit's fault, not the student's" in saved["output"] and "next run regrades it" in saved["output"]
     assert results.tests == [] and "Not graded" in (out / "feedback.md").read_text()
-    assert not is_current(Entry("ann", SAMPLE), tmp_path, course, course.default_assignment)
+    assert not is_current(Entry("ann", SAMPLE), tmp_path, course, course.default_assignment,
+                          content_digest(course_content(KitPaths(ROOT), course)))
     assert write_gradebook(tmp_path, course.assignment(None))["ann"].ending == "kit-error"
     book = tmp_path / "gradebook.csv"
     row = gradebook(tmp_path)["ann"]
