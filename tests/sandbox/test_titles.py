@@ -157,6 +157,7 @@ EDGES = [null_locator_after_a_layout, ticks_off_offset_shown, secondary_axis, be
          raising_formatter_ticks_off]
 
 
+@pytest.mark.filterwarnings("ignore:This figure includes Axes that are not compatible with tight_layout")
 @pytest.mark.parametrize("make", FIGURES + EDGES, ids=lambda make: make.__name__)
 def test_titles_land_where_matplotlib_places_them(make, lighten):
     """Skipping a plain y axis changes nothing of the layout nor a pixel of the PNG; an axis that is not plain (or
