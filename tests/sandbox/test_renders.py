@@ -14,7 +14,7 @@ import pytest
 from gradekit.course import Limits
 from gradekit.sandbox import isolation
 from gradekit.sandbox.pool import warm_sandbox
-from gradekit.sandbox.runner import pngs, renders, wire
+from gradekit.sandbox.runner import pngs, renders
 from gradekit.sandbox.worker import Worker
 from gradekit.sandbox.zygote import Zygote
 
