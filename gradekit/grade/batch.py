@@ -64,8 +64,21 @@ class Progress:
         return (self.total - self.done) / self.rate if self.done else float("nan")
 
 
-# Grades a class's calls elsewhere: remote(calls, paths, course, assignment, on_progress), as cluster.ClusterGrader.
-Remote = Callable[[list[tuple], KitPaths, Course, str, Callable[[Progress], None]], None]
+@dataclass(frozen=True)
+class ClassTask:
+    """One entry of a class to grade into `out/<student>/`, and what its grading needs."""
+    entry: Entry
+    out: Path
+    paths: KitPaths
+    course: Course
+    assignment: str
+    seed: int | None
+    timing: Timing
+    course_sha256: str  # content_digest of the course: the results are current for it only
+
+
+# Grades a class's tasks elsewhere: remote(tasks, paths, course, assignment, on_progress), as cluster.ClusterGrader.
+Remote = Callable[[list[ClassTask], KitPaths, Course, str, Callable[[Progress], None]], None]
 
 
 def is_current(entry: Entry, out: Path, course: Course, assignment: str, course_sha256: str,
@@ -111,22 +124,22 @@ def grade_class(folder: Path, out: Path, *, paths: KitPaths, course: Course, ass
                    for e in entries}
         content = content_digest(course_content(paths, course))  # a grader or the reference changed: regrade
         todo = [e for e in entries if force or not is_current(e, out, course, name, content, timings[e.student])]
-        calls = [(e, out, paths, course, name, seed, timings[e.student], content) for e in todo]
+        tasks = [ClassTask(e, out, paths, course, name, seed, timings[e.student], content) for e in todo]
         if remote is None:
-            _grade_calls(calls, jobs or os.cpu_count() or 1, paths, course, name, on_progress, zygotes)
+            _grade_tasks(tasks, jobs or os.cpu_count() or 1, paths, course, name, on_progress, zygotes)
         else:
-            remote(calls, paths, course, name, on_progress)
+            remote(tasks, paths, course, name, on_progress)
     return write_gradebook(out, course.assignment(name))
 
 
-def _grade_calls(calls: list[tuple], jobs: int, paths: KitPaths, course: Course, key: str,
+def _grade_tasks(tasks: list[ClassTask], jobs: int, paths: KitPaths, course: Course, key: str,
                  on_progress: Callable[[Progress], None], started: list[Zygote] | None = None) -> None:
-    """Grade each call's entry of assignment `key` in warm sandboxes (those `started` by the caller, or started
+    """Grade each task's entry of assignment `key` in warm sandboxes (those `started` by the caller, or started
     now), `jobs` at a time."""
-    if not calls:  # all up to date: no sandbox to start, no reference to import (a resume costs the run's start only)
+    if not tasks:  # all up to date: no sandbox to start, no reference to import (a resume costs the run's start only)
         on_progress(Progress(0, 0, "", None, time.monotonic(), "began"))
         return
-    todo, chosen = [call[0] for call in calls], course.assignment(key)
+    todo, chosen = [task.entry for task in tasks], course.assignment(key)
     count = min(jobs, len(todo))
     context = multiprocessing.get_context("fork")
     with contextlib.ExitStack() as stack:
@@ -143,29 +156,29 @@ def _grade_calls(calls: list[tuple], jobs: int, paths: KitPaths, course: Course,
             nbformat_import.imported()  # once here rather than in every fork
         gc.freeze()  # the forks' collections then skip this heap: a full one took up to 0.2 s of a submission
         try:
-            _grade_all(calls, jobs, zygotes, on_progress, context)
+            _grade_all(tasks, jobs, zygotes, on_progress, context)
         finally:
             gc.unfreeze()  # a caller that goes on (a test, a library) collects its own heap again
 
 
-def _grade_all(calls: list[tuple], jobs: int, zygotes: list[Zygote], on_progress: Callable[[Progress], None],
+def _grade_all(tasks: list[ClassTask], jobs: int, zygotes: list[Zygote], on_progress: Callable[[Progress], None],
                context: multiprocessing.context.BaseContext) -> None:
-    """Run `_grade_entry(*call)` for each call in `jobs` forked grading processes, reporting each as it starts
+    """Run `_grade_entry(task)` for each task in `jobs` forked grading processes, reporting each as it starts
     (told by the grading process) and as it completes."""
     started, done, starts = time.monotonic(), 0, context.SimpleQueue()
-    on_progress(Progress(0, len(calls), "", None, started, "began"))
+    on_progress(Progress(0, len(tasks), "", None, started, "began"))
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_grading_process,
                              initargs=(zygotes, context.Value("i", 0), os.getpid(), starts)) as pool:
-        futures = {pool.submit(_grade_entry, *call): call[0] for call in calls}
+        futures = {pool.submit(_grade_entry, task): task.entry for task in tasks}
         pending = set(futures)
         while pending:
             finished, pending = wait(pending, timeout=POLL_S, return_when=FIRST_COMPLETED)
             while not starts.empty():  # before the finishes: a grading process tells of a start before its end
-                on_progress(Progress(done, len(calls), starts.get(), None, started, "started"))
+                on_progress(Progress(done, len(tasks), starts.get(), None, started, "started"))
             for future in finished:  # popped: a class of thousands does not hold every submission's results
                 done += 1
                 student = futures.pop(future).student
-                on_progress(Progress(done, len(calls), student, future.result(), started, "finished"))
+                on_progress(Progress(done, len(tasks), student, future.result(), started, "finished"))
 
 
 def _stop_grading_processes() -> None:
@@ -207,15 +220,15 @@ def _init_grading_process(zygotes: list[Zygote], taken, parent: int, starts: Sim
     stopping.follow(parent)
 
 
-def _grade_entry(entry: Entry, out: Path, paths: KitPaths, course: Course, assignment: str, seed: int | None,
-                 timing: Timing, course_sha256: str) -> Results:
+def _grade_entry(task: ClassTask) -> Results:
     """Grade one entry: a kit fault is retried, then a kit error; a user error is a zero that says why."""
+    entry, course = task.entry, task.course
     _starts.put(entry.student)
-    target = out / entry.student
-    digest, limits = entry_digest(entry), course.limits_for(course.assignment(assignment))
+    limits = course.limits_for(course.assignment(task.assignment))
     try:
-        return grade_staged(entry, staged(entry), target, digest, paths=paths, course=course, assignment=assignment,
-                            course_sha256=course_sha256, seed=seed, timing=timing, zygote=_pool.get(limits))
+        return grade_staged(entry, staged(entry), task.out / entry.student, entry_digest(entry), paths=task.paths,
+                            course=course, assignment=task.assignment, course_sha256=task.course_sha256,
+                            seed=task.seed, timing=task.timing, zygote=_pool.get(limits))
     finally:
         settle_heap()
 

@@ -10,6 +10,7 @@ scheduler runs it again elsewhere, with the same seed.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import secrets
 import shutil
 import sys
@@ -27,7 +28,7 @@ from gradekit.content import course_content
 from gradekit.course import Course, open_course
 from gradekit.errors import KitError
 from gradekit.fsio import write_atomic
-from gradekit.grade.batch import Progress, grade_staged
+from gradekit.grade.batch import ClassTask, Progress, grade_staged
 from gradekit.grade.late import Timing
 from gradekit.grade.pipeline import record_kit_error
 from gradekit.grade.proxies import import_reference
@@ -151,15 +152,15 @@ def _forget(folder: Path) -> None:
 
 
 class ClusterGrader:
-    """Grades a class's calls on the cluster of `client` (grade_class's `remote`)."""
+    """Grades a class's tasks on the cluster of `client` (grade_class's `remote`)."""
 
     def __init__(self, client: distributed.Client):
         self.client = client
 
-    def __call__(self, calls: list[tuple], paths: KitPaths, course: Course, assignment: str,
+    def __call__(self, tasks: list[ClassTask], paths: KitPaths, course: Course, assignment: str,
                  on_progress: Callable[[Progress], None]) -> None:
-        with self._course_on_workers(paths, course, assignment) if calls else contextlib.nullcontext():
-            self._grade_all([_seeded(call) for call in calls], on_progress)
+        with self._course_on_workers(paths, course, assignment) if tasks else contextlib.nullcontext():
+            self._grade_all([_seeded(task) for task in tasks], on_progress)
 
     @contextlib.contextmanager
     def _course_on_workers(self, paths: KitPaths, course: Course, assignment: str) -> Iterator[None]:
@@ -174,27 +175,27 @@ class ClusterGrader:
         finally:
             self.client.unregister_worker_plugin(PLUGIN)
 
-    def _grade_all(self, calls: list[tuple], on_progress: Callable[[Progress], None]) -> None:
-        """Send the calls, a few per worker thread ahead, and write each one's results as they come back; report
+    def _grade_all(self, tasks: list[ClassTask], on_progress: Callable[[Progress], None]) -> None:
+        """Send the tasks, a few per worker thread ahead, and write each one's results as they come back; report
         each submission as a worker takes it up (told on the client's event thread) and as it completes."""
-        started, waiting, done, lock = time.monotonic(), iter(calls), 0, threading.Lock()
+        started, waiting, done, lock = time.monotonic(), iter(tasks), 0, threading.Lock()
 
         def report(progress: Progress) -> None:
             with lock:
                 on_progress(progress)
 
-        report(Progress(0, len(calls), "", None, started, "began"))
-        self.client.subscribe_topic(STARTED, lambda event: report(Progress(done, len(calls), str(event[1]), None,
+        report(Progress(0, len(tasks), "", None, started, "began"))
+        self.client.subscribe_topic(STARTED, lambda event: report(Progress(done, len(tasks), str(event[1]), None,
                                                                            started, "started")))
         try:
-            sent = {self._send(call): call for call in islice(waiting, self._ahead())}
+            sent = {self._send(task): task for task in islice(waiting, self._ahead())}
             running = distributed.as_completed(list(sent), loop=self.client.loop)
             for done, future in enumerate(running, 1):
-                call = sent.pop(future)
+                task = sent.pop(future)
                 for more in islice(waiting, max(0, self._ahead() - len(sent))):
                     sent[nxt := self._send(more)] = more
                     running.add(nxt)
-                report(Progress(done, len(calls), call[0].student, _received(future, call), started, "finished"))
+                report(Progress(done, len(tasks), task.entry.student, _received(future, task), started, "finished"))
         finally:
             self.client.unsubscribe_topic(STARTED)
 
@@ -202,10 +203,11 @@ class ClusterGrader:
         """How many submissions to have sent, for the workers there are now (more may join)."""
         return max(MIN_AHEAD, IN_FLIGHT * sum(self.client.nthreads().values()))
 
-    def _send(self, call: tuple) -> distributed.Future:
-        entry, _, _, _, _, seed, timing, course_sha256 = call
-        return self.client.submit(grade_parcel, entry, Parcel.of(entry), entry_digest(entry), seed, timing, course_sha256,
-                                  key=f"gradekit-{entry.student}-{secrets.token_hex(4)}", retries=TASK_RETRIES)
+    def _send(self, task: ClassTask) -> distributed.Future:
+        entry = task.entry
+        return self.client.submit(grade_parcel, entry, Parcel.of(entry), entry_digest(entry), task.seed, task.timing,
+                                  task.course_sha256, key=f"gradekit-{entry.student}-{secrets.token_hex(4)}",
+                                  retries=TASK_RETRIES)
 
 
 def _register(client: distributed.Client, plugin: CourseOnWorker) -> None:
@@ -217,16 +219,14 @@ def _register(client: distributed.Client, plugin: CourseOnWorker) -> None:
                            "then start the workers again") from None
 
 
-def _seeded(call: tuple) -> tuple:
-    """The call with its seed drawn here when none was given: graded again elsewhere, it is graded the same."""
-    entry, out, paths, course, assignment, seed, timing, course_sha256 = call
-    return (entry, out, paths, course, assignment, secrets.randbelow(2**31) if seed is None else seed, timing,
-            course_sha256)
+def _seeded(task: ClassTask) -> ClassTask:
+    """The task with its seed drawn here when none was given: graded again elsewhere, it is graded the same."""
+    return task if task.seed is not None else dataclasses.replace(task, seed=secrets.randbelow(2**31))
 
 
-def _received(future: distributed.Future, call: tuple) -> Results:
+def _received(future: distributed.Future, task: ClassTask) -> Results:
     """Write a task's files in the student's folder, results.json last; a task that failed for good is a kit error."""
-    entry, out, _, course, assignment, seed, _, _ = call
+    entry, out, course, assignment, seed = task.entry, task.out, task.course, task.assignment, task.seed
     try:
         files = future.result()
     except Exception as exc:  # noqa: BLE001 - its workers kept dying, the scheduler went: the kit's fault

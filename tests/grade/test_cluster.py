@@ -18,6 +18,7 @@ import gradekit
 from gradekit.content import content_digest, course_content
 from gradekit.course import open_course
 from gradekit.errors import KitError
+from gradekit.grade.batch import ClassTask
 from gradekit.grade.late import Timing
 from gradekit.intake import Entry
 
@@ -122,10 +123,10 @@ def test_the_client_hears_of_each_submission_as_a_worker_takes_it_up(client, tmp
 
     paths, course = open_course(ROOT / "course.yaml")
     content = content_digest(course_content(paths, course))
-    calls = [(Entry(name, SAMPLE), tmp_path, paths, course, course.default_assignment, 5, Timing(), content)
+    tasks = [ClassTask(Entry(name, SAMPLE), tmp_path, paths, course, course.default_assignment, 5, Timing(), content)
              for name in ("alice", "bob", "carol")]
     events = []
-    ClusterGrader(client)(calls, paths, course, course.default_assignment,
+    ClusterGrader(client)(tasks, paths, course, course.default_assignment,
                           lambda p: events.append((p.event, p.student, p.done)))
     assert events[0] == ("began", "", 0)
     for name in ("alice", "bob", "carol"):
@@ -138,11 +139,11 @@ def test_workers_of_another_kit_version_are_one_clear_error(client, tmp_path, mo
     from gradekit.grade.cluster import ClusterGrader  # with dask installed
 
     paths, course = open_course(ROOT / "course.yaml")
-    call = (Entry("alice", SAMPLE), tmp_path, paths, course, course.default_assignment, 5, Timing(),
-            content_digest(course_content(paths, course)))
+    task = ClassTask(Entry("alice", SAMPLE), tmp_path, paths, course, course.default_assignment, 5, Timing(),
+                     content_digest(course_content(paths, course)))
     monkeypatch.setattr(gradekit, "__version__", "0.0.1")  # this machine's kit, not the workers'
     with pytest.raises(KitError, match=r"tcp://.*: this worker runs gradekit .*, the client 0\.0\.1"):
-        ClusterGrader(client)([call], paths, course, course.default_assignment, lambda progress: None)
+        ClusterGrader(client)([task], paths, course, course.default_assignment, lambda progress: None)
     assert not list(tmp_path.iterdir())
     assert client.run(course_modules) == {worker: [] for worker in client.nthreads()}  # the plugin torn down
 
