@@ -253,21 +253,21 @@ def grade_staged(entry: Entry, staging: contextlib.AbstractContextManager[Path],
             return grade_or_kit_error(source, target, course=course, assignment=assignment, timing=timing,
                                       extra=extra, **options)
     except KitError as exc:  # about this submission (a damaged zip): it must not stop the class
-        digests = {"entry_sha256": digest, "course_sha256": course_sha256}
-        results = error_results(entry, course, assignment, digests, exc)
+        results = error_results(entry, course, assignment, digest, course_sha256, exc)
         save_results(results, target / RESULTS)
         return results
 
 
-def error_results(entry: Entry, course: Course, assignment: str, digests: dict[str, str], exc: KitError) -> Results:
-    """A zero for a submission that could not be graded as handed in, saying why (`digests`: of the entry and of the
-    course's content)."""
+def error_results(entry: Entry, course: Course, assignment: str, digest: str, course_sha256: str,
+                  exc: KitError) -> Results:
+    """A zero for a submission that could not be graded as handed in, saying why."""
     chosen = course.assignment(assignment)
     message = str(exc)
     test = TestResult(name="submission: could not be graded", score=0, max_score=chosen.max_score,
                       status="failed", part="submission", message=message,
                       instructor=repr(exc)[:2000])
-    meta = {**entry_meta(entry, entry.submitted_at), **digests, "student": entry.student,
+    meta = {**entry_meta(entry, entry.submitted_at), "entry_sha256": digest, "course_sha256": course_sha256,
+            "student": entry.student,
             "assignment": assignment,
             "course_version": course.version, "kit_version": gradekit.__version__, "error": message,
             "status": GRADED}

@@ -24,7 +24,7 @@ from typing import Callable, Iterator
 import gradekit
 from gradekit import stopping
 from gradekit.authoring import named_reference_functions, require_sound_graders
-from gradekit.content import course_content
+from gradekit.content import content_digest, course_content
 from gradekit.course import Course, open_course
 from gradekit.errors import KitError
 from gradekit.fsio import write_atomic
@@ -102,6 +102,7 @@ class CourseOnWorker(distributed.WorkerPlugin):
 
     def __init__(self, content: dict[str, bytes], assignment: str):
         self.content, self.assignment, self.kit_version = content, assignment, gradekit.__version__
+        self.course_sha256 = content_digest(content)  # the client's, of the same bytes: its results are current
 
     def setup(self, worker: distributed.Worker) -> None:
         self.cleanups = contextlib.ExitStack()  # what teardown undoes, even of a setup that failed
@@ -125,22 +126,20 @@ class CourseOnWorker(distributed.WorkerPlugin):
     def teardown(self, worker: distributed.Worker) -> None:
         self.cleanups.close()
 
-    def grade(self, entry: Entry, parcel: Parcel, digest: str, seed: int, timing: Timing,
-              course_sha256: str) -> dict[str, bytes]:
+    def grade(self, entry: Entry, parcel: Parcel, digest: str, seed: int, timing: Timing) -> dict[str, bytes]:
         """Grade `parcel` in a folder of its own; the files grading wrote, by path from the student's folder."""
         with self.lock, stopping.temporary_directory("gradekit-task-", self.root.parent) as tmp:
             distributed.get_worker().log_event(STARTED, entry.student)
             out = Path(tmp) / "out"
             grade_staged(entry, parcel.unpacked(Path(tmp) / "in"), out, digest, paths=self.paths, course=self.course,
-                         assignment=self.assignment, course_sha256=course_sha256, seed=seed, timing=timing,
+                         assignment=self.assignment, course_sha256=self.course_sha256, seed=seed, timing=timing,
                          zygote=self.sandboxes.get(self.limits))
             return {path.relative_to(out).as_posix(): path.read_bytes() for path in files_under(out)}
 
 
-def grade_parcel(entry: Entry, parcel: Parcel, digest: str, seed: int, timing: Timing,
-                 course_sha256: str) -> dict[str, bytes]:
+def grade_parcel(entry: Entry, parcel: Parcel, digest: str, seed: int, timing: Timing) -> dict[str, bytes]:
     """The task: grade one submission on this worker (see CourseOnWorker.grade)."""
-    return distributed.get_worker().plugins[PLUGIN].grade(entry, parcel, digest, seed, timing, course_sha256)
+    return distributed.get_worker().plugins[PLUGIN].grade(entry, parcel, digest, seed, timing)
 
 
 def _forget(folder: Path) -> None:
@@ -206,8 +205,7 @@ class ClusterGrader:
     def _send(self, task: ClassTask) -> distributed.Future:
         entry = task.entry
         return self.client.submit(grade_parcel, entry, Parcel.of(entry), entry_digest(entry), task.seed, task.timing,
-                                  task.course_sha256, key=f"gradekit-{entry.student}-{secrets.token_hex(4)}",
-                                  retries=TASK_RETRIES)
+                                  key=f"gradekit-{entry.student}-{secrets.token_hex(4)}", retries=TASK_RETRIES)
 
 
 def _register(client: distributed.Client, plugin: CourseOnWorker) -> None:
