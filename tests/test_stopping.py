@@ -96,9 +96,17 @@ def leftovers(pids: dict[int, str], groups: set[Path], out: Path, tmp: Path) -> 
             continue
         if (str(out) in cmdline or str(tmp) in cmdline) and (st := _stat(int(proc.name))) and st[1] != "Z":
             found.append(f"process {proc.name}: {cmdline[:120]}")
-    found += [f"cgroup {g}" for g in groups if g.exists() and (g / "cgroup.procs").read_text().strip()]
+    found += [f"cgroup {g}" for g in groups if _members(g)]
     found += [f"temp {p}" for p in tmp.iterdir()]
     return found
+
+
+def _members(group: Path) -> str:
+    """The pids in a cgroup; none once it is gone (the kit may remove it while we look)."""
+    try:
+        return (group / "cgroup.procs").read_text().strip()
+    except FileNotFoundError:
+        return ""
 
 
 def assert_nothing_left(pids: dict[int, str], groups: set[Path], out: Path, tmp: Path, what: str) -> None:
